@@ -1,0 +1,31 @@
+# `make demo` grades the shipped example submissions; `make test` runs the test suite.
+# Both create .venv and install the project into it when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_OUT := demo-out
+
+.PHONY: demo test test-slow install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/autograder build temperature
+	rm -rf $(DEMO_OUT)
+	$(BIN)/autograder grade temperature examples/temperature/submissions --out $(DEMO_OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+clean:
+	rm -rf $(DEMO_OUT) dist .pytest_cache

@@ -1,0 +1,107 @@
+"""Where an assignment's files live, and what a build recorded about it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from autograder.notebook import QuestionInfo
+
+MANIFEST_SCHEMA = 1
+
+
+class AssignmentError(Exception):
+    """An assignment that cannot be found, built or used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment's places in a course folder: solutions/ (private), assignments/ (public), dist/."""
+
+    name: str
+    root: Path
+
+    @property
+    def master_dir(self) -> Path:
+        return self.root / "solutions" / self.name
+
+    @property
+    def master(self) -> Path:
+        return self.master_dir / f"{self.name}.ipynb"
+
+    @property
+    def public_dir(self) -> Path:
+        return self.root / "assignments" / self.name
+
+    @property
+    def student_notebook(self) -> Path:
+        return self.public_dir / f"{self.name}.ipynb"
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.root / "dist" / self.name
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.dist_dir / "tests"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.dist_dir / "assignment.json"
+
+    def source_version(self) -> str:
+        """A hash of everything under solutions/NAME: any edit there makes a new version."""
+        digest = hashlib.sha256()
+        for path in sorted(p for p in self.master_dir.rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts:
+                continue
+            digest.update(path.relative_to(self.master_dir).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+        return digest.hexdigest()[:16]
+
+
+@dataclass
+class Manifest:
+    """What ``autograder build`` recorded in dist/NAME/assignment.json, and what grading reads."""
+
+    name: str
+    version: str
+    questions: list[QuestionInfo]
+    support_files: list[str]
+
+    @property
+    def autograded(self) -> list[QuestionInfo]:
+        return [q for q in self.questions if not q.manual]
+
+    def to_json(self) -> dict:
+        return {"schema": MANIFEST_SCHEMA, "name": self.name, "version": self.version,
+                "questions": [asdict(q) for q in self.questions], "support_files": self.support_files}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Manifest":
+        if data.get("schema") != MANIFEST_SCHEMA:
+            raise AssignmentError("dist/ was built by another version of autograder; run `autograder build` again")
+        return cls(data["name"], data["version"], [QuestionInfo(**q) for q in data["questions"]],
+                   list(data["support_files"]))
+
+
+def find_assignment(name: str, root: Path) -> Assignment:
+    assignment = Assignment(name, Path(root).resolve())
+    if not assignment.master.is_file():
+        known = sorted(p.name for p in (assignment.root / "solutions").glob("*") if (p / f"{p.name}.ipynb").is_file())
+        hint = f"known assignments: {', '.join(known)}" if known else "there is no solutions/ folder here"
+        raise AssignmentError(f"unknown assignment {name!r}: {assignment.master} does not exist ({hint})")
+    return assignment
+
+
+def load_manifest(assignment: Assignment) -> Manifest | None:
+    """The manifest of the current build, or None when dist/ is missing or older than solutions/."""
+    try:
+        manifest = Manifest.from_json(json.loads(assignment.manifest_path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if manifest.version != assignment.source_version() or not assignment.tests_dir.is_dir():
+        return None
+    return manifest

@@ -1,0 +1,90 @@
+"""``autograder build NAME``: Otter assign underneath, then our own manifest and hidden tests in dist/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import yaml
+from otter.test_files.exception_test import ExceptionTestFile
+
+from autograder.assignment import Assignment, AssignmentError, Manifest
+from autograder.notebook import QuestionInfo, question_prompts
+
+
+def build_assignment(assignment: Assignment) -> Manifest:
+    """Write assignments/NAME (student notebook and public files) and dist/NAME (autograder zip, tests)."""
+    with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
+        out = Path(tmp) / "out"
+        command = [sys.executable, "-m", "otter", "assign", str(assignment.master), str(out)]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=assignment.master_dir)
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()[-8:]
+            raise AssignmentError(f"otter assign failed for {assignment.master}:\n  " + "\n  ".join(detail))
+        master = nbformat.read(assignment.master, as_version=4)
+        student = nbformat.read(out / "student" / f"{assignment.name}.ipynb", as_version=4)
+        _stable_cell_ids(student, master, assignment.name)
+        graded = nbformat.read(out / "autograder" / f"{assignment.name}.ipynb", as_version=4)
+        tests = dict(graded.metadata.get("otter", {}).get("tests", {}))
+        questions = _questions(master, student, tests, assignment)
+
+        if assignment.public_dir.exists():
+            shutil.rmtree(assignment.public_dir)
+        shutil.copytree(out / "student", assignment.public_dir)
+        nbformat.write(student, assignment.student_notebook)
+        support = sorted(p.relative_to(assignment.public_dir).as_posix() for p in assignment.public_dir.rglob("*")
+                         if p.is_file() and p != assignment.student_notebook)
+
+        if assignment.dist_dir.exists():
+            shutil.rmtree(assignment.dist_dir)
+        assignment.tests_dir.mkdir(parents=True)
+        zips = sorted((out / "autograder").glob("*.zip"))
+        if len(zips) != 1:
+            raise AssignmentError("otter assign made no autograder zip; set `generate: true` in the assignment config")
+        shutil.copy(zips[0], assignment.dist_dir / "autograder.zip")
+        for name, source in tests.items():
+            (assignment.tests_dir / f"{name}.py").write_text(source)
+    manifest = Manifest(assignment.name, assignment.source_version(), questions, support)
+    assignment.manifest_path.write_text(json.dumps(manifest.to_json(), indent=2) + "\n")
+    return manifest
+
+
+def _stable_cell_ids(student: nbformat.NotebookNode, master: nbformat.NotebookNode, name: str) -> None:
+    """Otter gives the cells it creates random ids; derive them from content so builds are reproducible."""
+    master_ids = {cell.get("id") for cell in master.cells}
+    for index, cell in enumerate(student.cells):
+        if cell.get("id") not in master_ids:
+            seed = f"{name}:{index}:{cell.cell_type}:{cell.source}".encode()
+            cell["id"] = hashlib.sha256(seed).hexdigest()[:8]
+
+
+def _questions(master, student, tests: dict[str, str], assignment: Assignment) -> list[QuestionInfo]:
+    configs = []
+    for cell in master.cells:
+        if cell.cell_type == "raw" and cell.source.lstrip().upper().startswith("# BEGIN QUESTION"):
+            config = yaml.safe_load(cell.source.split("\n", 1)[1] if "\n" in cell.source else "") or {}
+            if not isinstance(config, dict) or "name" not in config:
+                raise AssignmentError(f"{assignment.master}: a BEGIN QUESTION cell has no name")
+            configs.append(config)
+    prompts = question_prompts(student)
+    if len(prompts) != len(configs):
+        raise AssignmentError(f"{assignment.master}: {len(configs)} questions but {len(prompts)} question prompts "
+                              "in the student notebook; start each question's prompt with <!-- BEGIN QUESTION -->")
+    questions = []
+    for config, (prompt_id, prompt_hash) in zip(configs, prompts):
+        name, manual = str(config["name"]), bool(config.get("manual", False))
+        if manual:
+            points = float(config.get("points", 0) or 0)
+        elif name in tests:
+            test_file = ExceptionTestFile.from_string(tests[name], path=f"{name}.py")
+            points = float(sum(case.points or 0 for case in test_file.test_cases))
+        else:
+            raise AssignmentError(f"{assignment.master}: question {name} has no tests and is not manual")
+        questions.append(QuestionInfo(name, points, manual, prompt_id, prompt_hash))
+    return questions

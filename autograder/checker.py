@@ -1,0 +1,98 @@
+"""The trusted checker: runs a question's hidden tests against proxies of the student's objects.
+
+Test files are Otter's exception-based files (built into dist/NAME/tests). They are loaded here,
+in the grader's process; the student's kernel never sees them. Each test case is a function whose
+parameters name the globals it needs: we pass our own numpy for ``np``/``numpy`` and proxies
+(or plain values) for the student's names.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import numpy
+from otter.test_files.exception_test import ExceptionTestFile
+
+from autograder.bridge import Bridge, BridgeError, BridgeTimeout, KernelDied, MissingName, StudentCodeError
+from autograder.results import QuestionResult, TestOutcome
+
+_OWN_MODULES = {"np": numpy, "numpy": numpy}
+
+
+def load_tests(tests_dir: Path, question: str) -> ExceptionTestFile:
+    return ExceptionTestFile.from_file(str(tests_dir / f"{question}.py"))
+
+
+def failed_question(test_file: ExceptionTestFile, note: str) -> QuestionResult:
+    """A question whose tests could not run at all (the kernel was gone, say): zero points, one reason."""
+    tests = [TestOutcome(_case_name(case), 0.0, float(case.points or 0), False, bool(case.hidden), note)
+             for case in test_file.test_cases]
+    return QuestionResult(test_file.name, 0.0, sum(t.max_points for t in tests), tests, note)
+
+
+def run_question(test_file: ExceptionTestFile, bridge: Bridge) -> QuestionResult:
+    """Run every test case of one question. If the kernel dies, the remaining tests fail with that reason."""
+    outcomes: list[TestOutcome] = []
+    missing: set[str] = set()
+    for case in test_file.test_cases:
+        try:
+            outcomes.append(_run_case(case, bridge, missing))
+        except KernelDied as died:
+            outcomes += [TestOutcome(_case_name(rest), 0.0, float(rest.points or 0), False, bool(rest.hidden),
+                                     str(died)) for rest in test_file.test_cases[len(outcomes):]]
+            break
+    result = _score(test_file, outcomes)
+    result.note = ", ".join(sorted(missing))
+    return result
+
+
+def missing_names(result: QuestionResult) -> bool:
+    """Whether some test failed only because a name was not (yet) defined."""
+    return bool(result.note)
+
+
+def _score(test_file: ExceptionTestFile, outcomes: list[TestOutcome]) -> QuestionResult:
+    if getattr(test_file, "all_or_nothing", False) and not all(t.passed for t in outcomes):
+        for outcome in outcomes:
+            outcome.points = 0.0
+    return QuestionResult(test_file.name, sum(t.points for t in outcomes), sum(t.max_points for t in outcomes),
+                          outcomes)
+
+
+def _case_name(case) -> str:
+    function = getattr(case.body, "test_func", None)
+    return getattr(function, "__name__", None) or case.name
+
+
+def _run_case(case, bridge: Bridge, missing: set[str]) -> TestOutcome:
+    body = case.body
+    max_points = float(case.points or 0)
+    name = _case_name(case)
+    try:
+        arguments = {param: _argument(param, bridge) for param in inspect.signature(body.test_func).parameters}
+        body.test_func(**arguments)
+    except KernelDied:
+        raise
+    except MissingName as error:
+        missing.add(error.name)
+        message = f"{error}; define it and run the notebook from top to bottom"
+    except AssertionError as error:
+        message = body.failure_message or str(error) or "this test failed"
+    except StudentCodeError as error:
+        message = f"your code raised {error}"
+    except BridgeTimeout as error:
+        message = str(error)
+    except BridgeError as error:
+        message = f"the grader could not talk to your notebook: {error}"
+    except Exception as error:  # noqa: BLE001 - a test crashing on a wrong answer is a failed test
+        message = f"the test could not check your answer ({type(error).__name__}: {error})"
+    else:
+        return TestOutcome(name, max_points, max_points, True, bool(case.hidden), body.success_message or "")
+    return TestOutcome(name, 0.0, max_points, False, bool(case.hidden), message[:2000])
+
+
+def _argument(param: str, bridge: Bridge):
+    if param in _OWN_MODULES:
+        return _OWN_MODULES[param]
+    return bridge.global_value(param)

@@ -1,0 +1,115 @@
+"""The ``autograder`` command. Thin: parse, call one library function, print."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from autograder import __version__
+from autograder.assignment import AssignmentError, find_assignment
+from autograder.gradebook import OutputError
+from autograder.ingest import IngestError, collect_submissions
+
+console = Console(stderr=True)
+out = Console()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except (AssignmentError, IngestError, OutputError, ValueError) as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        console.print("[bold red]interrupted[/]; results written so far are kept")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="Grade Jupyter notebooks with hidden tests "
+                                     "that run outside the student's kernel.")
+    parser.add_argument("--version", action="version", version=f"autograder {__version__}")
+    parser.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", ".")),
+                        help="the course folder holding solutions/ and assignments/ (default: here)")
+    commands = parser.add_subparsers(dest="command")
+
+    build = commands.add_parser("build", help="make the student notebook and the autograder from solutions/NAME")
+    build.add_argument("name")
+    build.set_defaults(run=_build)
+
+    grade = commands.add_parser("grade", help="grade submissions: notebooks, folders or zips")
+    grade.add_argument("name")
+    grade.add_argument("paths", nargs="+", type=Path)
+    grade.add_argument("--out", type=Path, required=True, help="folder for results/ and gradebook.csv")
+    grade.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell (default 120)")
+    grade.add_argument("--notebook-timeout", type=float, default=900.0,
+                       help="seconds per notebook, tests included (default 900)")
+    grade.add_argument("--sandbox", default="none", help="where kernels run (default: none)")
+    grade.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
+    grade.set_defaults(run=_grade)
+    return parser
+
+
+def _build(args) -> int:
+    from autograder.build import build_assignment
+
+    assignment = find_assignment(args.name, args.root)
+    manifest = build_assignment(assignment)
+    auto = sum(q.points for q in manifest.autograded)
+    out.print(f"built {manifest.name} (version {manifest.version}): {len(manifest.questions)} questions, "
+              f"{auto:g} autograded points")
+    out.print(f"  student notebook: {assignment.student_notebook}")
+    out.print(f"  autograder:       {assignment.dist_dir / 'autograder.zip'}")
+    return 0
+
+
+def _grade(args) -> int:
+    from autograder.batch import ensure_built, grade_batch
+    from autograder.grading import GradingOptions
+
+    assignment = find_assignment(args.name, args.root)
+    submissions, warnings = collect_submissions(args.paths)
+    for warning in warnings:
+        console.print(f"[yellow]note:[/] {warning}", highlight=False)
+    if not submissions:
+        raise IngestError("no notebooks found in " + ", ".join(map(str, args.paths)))
+    manifest = ensure_built(assignment, say=lambda text: console.print(text))
+    options = GradingOptions(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
+                             sandbox=args.sandbox, seed=args.seed)
+    columns = (TextColumn("grading {task.fields[student]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("grade", total=len(submissions), student="")
+
+        def advance(result) -> None:
+            progress.update(task, advance=1, student=result.student)
+
+        results = grade_batch(assignment, submissions, args.out, options, on_result=advance)
+    out.print(_table(results, [q.name for q in manifest.autograded]))
+    out.print(f"results: {args.out / 'results'}   gradebook: {args.out / 'gradebook.csv'}")
+    return 0
+
+
+def _table(results, questions) -> Table:
+    table = Table(title="grades")
+    for column in ["student", *questions, "total", "status"]:
+        table.add_column(column, justify="left" if column in ("student", "status") else "right")
+    for result in sorted(results, key=lambda r: r.student):
+        style = "green" if result.status == "ok" else "red"
+        table.add_row(result.student, *[f"{result.points(q):g}" for q in questions],
+                      f"{result.total:g}/{result.max_total:g}", f"[{style}]{result.status}[/]")
+    return table
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Grading one submission: run its cells in a fresh kernel, check each question right after its cells."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import __version__
+from autograder.assignment import Assignment, Manifest
+from autograder.bridge import Bridge, KernelDied
+from autograder.checker import failed_question, load_tests, missing_names, run_question
+from autograder.ingest import Submission
+from autograder.kernel import KernelSession, KernelStartError
+from autograder.notebook import InvalidNotebook, plan_run, read_submission
+from autograder.results import QuestionResult, SubmissionResult
+from autograder.sandbox import KernelPlace, make_sandbox
+
+
+@dataclass
+class GradingOptions:
+    cell_timeout_s: float = 120.0
+    notebook_timeout_s: float = 900.0
+    call_timeout_s: float = 60.0
+    seed: int = 2026
+    sandbox: str = "none"
+    output_bytes_per_cell: int = 1_000_000
+
+
+def prelude(seed: int) -> str:
+    """Run before the first student cell: fixed seeds, so the same notebook always gets the same grade."""
+    return (
+        "def _autograder_seed():\n"
+        "    import random\n"
+        f"    random.seed({seed})\n"
+        "    try:\n"
+        "        import numpy\n"
+        f"        numpy.random.seed({seed})\n"
+        "    except ImportError:\n"
+        "        pass\n"
+        "_autograder_seed()\n"
+        "del _autograder_seed\n"
+    )
+
+
+def grade_submission(assignment: Assignment, manifest: Manifest, submission: Submission,
+                     options: GradingOptions | None = None) -> SubmissionResult:
+    options = options or GradingOptions()
+    started = time.monotonic()
+    result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version,
+                              __version__, submission.content_hash)
+    try:
+        notebook = read_submission(submission.data)
+    except InvalidNotebook as error:
+        result.raise_status("invalid-notebook", f"{submission.name}: {error}")
+        result.questions = [_not_graded(assignment, q.name, f"not graded: {error}") for q in manifest.autograded]
+        return result
+
+    graded: dict[str, QuestionResult] = {}
+    with tempfile.TemporaryDirectory(prefix="ag-") as tmp:
+        place = KernelPlace(Path(tmp) / "work", Path(tmp) / "conn")
+        place.work.mkdir()
+        place.connection.mkdir()
+        for relative in manifest.support_files:
+            target = place.work / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(assignment.public_dir / relative, target)
+        (place.work / f"{manifest.name}.ipynb").write_bytes(submission.data)
+        _run_notebook(assignment, manifest, notebook, place, options, result, graded, started)
+
+    result.questions = [graded.get(q.name) or _not_graded(assignment, q.name, _why_not_graded(result))
+                        for q in manifest.autograded]
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _run_notebook(assignment, manifest, notebook, place, options, result, graded, started) -> None:
+    sandbox = make_sandbox(options.sandbox)
+    kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
+                           sandbox.environment(place), preexec=sandbox.preexec())
+    kernel.limits.output_bytes_per_cell = options.output_bytes_per_cell
+    deadline = started + options.notebook_timeout_s
+    try:
+        kernel.start()
+    except KernelStartError as error:
+        result.raise_status("kernel-died", f"the kernel did not start: {error}")
+        kernel.shutdown()
+        return
+    bridge = Bridge(kernel, call_timeout=options.call_timeout_s)
+    bridge.deadline = deadline
+    try:
+        for code in (bridge.install_code(), prelude(options.seed)):
+            setup = kernel.execute(code, timeout=60, store_history=False)
+            if setup.status != "ok":
+                result.raise_status("kernel-died", f"the grader could not set up the kernel: {setup.error_value}")
+                return
+        plan = plan_run(notebook, manifest.questions)
+        errors = 0
+        for step in plan.steps:
+            remaining = deadline - time.monotonic()
+            where = f"cell {step.cell_number}" + (f" ({step.question})" if step.question else "")
+            if remaining <= 0:
+                result.raise_status("timeout", f"the notebook ran out of time ({options.notebook_timeout_s:.0f} s) "
+                                               f"before {where}")
+                break
+            run = kernel.execute(step.source, timeout=min(options.cell_timeout_s, remaining))
+            if run.output_truncated:
+                result.raise_status("output-limit", f"{where} printed more than "
+                                                    f"{options.output_bytes_per_cell:,} bytes")
+            if run.status == "error":
+                errors += 1
+                if errors <= 3:
+                    result.raise_status("error", f"{where} raised {run.error_name}: {run.error_value[:300]}")
+            elif run.status == "timeout":
+                result.raise_status("timeout", f"{where} did not finish within "
+                                               f"{min(options.cell_timeout_s, remaining):.0f} s")
+            elif run.status == "died":
+                result.raise_status("kernel-died", f"the kernel stopped during {where}")
+            if not run.kernel_alive:
+                return
+            for question in step.check_after:
+                graded[question] = _check(assignment, question, bridge)
+        for question in plan.at_end + [q for q, r in graded.items() if missing_names(r)]:
+            if kernel.alive():
+                graded[question] = _check(assignment, question, bridge)
+    except KernelDied as died:
+        partial = died.args[0] if died.args and isinstance(died.args[0], QuestionResult) else None
+        if partial is not None:
+            graded[partial.name] = partial
+        result.raise_status("kernel-died", "the kernel stopped while the grader was checking answers")
+    finally:
+        kernel.shutdown()
+
+
+def _check(assignment: Assignment, question: str, bridge: Bridge) -> QuestionResult:
+    result = run_question(load_tests(assignment.tests_dir, question), bridge)
+    if not bridge.kernel.alive():
+        raise KernelDied(result)
+    return result
+
+
+def _not_graded(assignment: Assignment, question: str, note: str) -> QuestionResult:
+    return failed_question(load_tests(assignment.tests_dir, question), note)
+
+
+def _why_not_graded(result: SubmissionResult) -> str:
+    return f"not graded: {result.message}" if result.message else "not graded"

@@ -1,0 +1,209 @@
+"""One Jupyter kernel for one submission: start it, run code in it with limits, stop it.
+
+The kernel is a plain ``ipykernel`` process that we launch ourselves (through a sandbox's
+command wrapper) and talk to over ZeroMQ ``ipc`` sockets in a private folder, never TCP.
+Nothing the kernel prints is trusted; this module only reports what happened.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
+
+from autograder.bridge.agent import MIME as BRIDGE_MIME
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+INTERRUPT_GRACE_S = 5.0
+
+
+class KernelStartError(RuntimeError):
+    """The kernel process did not come up."""
+
+
+@dataclass
+class CellRun:
+    """What happened when one piece of code ran in the kernel."""
+
+    status: str  # "ok", "error", "timeout" or "died"
+    seconds: float
+    error_name: str = ""
+    error_value: str = ""
+    traceback: str = ""
+    output_bytes: int = 0
+    output_truncated: bool = False
+    bridge_payloads: list[str] = field(default_factory=list)
+    kernel_alive: bool = True
+
+
+@dataclass
+class KernelLimits:
+    """Per-kernel limits; the sandbox applies the operating-system ones."""
+
+    output_bytes_per_cell: int = 1_000_000
+    startup_s: float = 60.0
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+class KernelSession:
+    """A kernel process and a client connected to it over ``ipc`` sockets in ``connection_dir``."""
+
+    def __init__(self, argv_wrapper, workdir: Path, connection_dir: Path, env: dict[str, str],
+                 limits: KernelLimits | None = None, log_path: Path | None = None, preexec=None):
+        self.workdir = Path(workdir)
+        self.connection_dir = Path(connection_dir)
+        self.limits = limits or KernelLimits()
+        self._wrap = argv_wrapper
+        self._env = env
+        self._log_path = log_path or self.connection_dir / "kernel.log"
+        self._preexec = preexec
+        self.process: subprocess.Popen | None = None
+        self.client: BlockingKernelClient | None = None
+
+    # -- life cycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        connection_file, _ = write_connection_file(
+            fname=str(self.connection_dir / "kernel.json"), transport="ipc",
+            ip=str(self.connection_dir / "k"), key=os.urandom(32).hex().encode())
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
+                "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
+        with open(self._log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self._wrap(argv), cwd=self.workdir, env=self._env, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=log, start_new_session=True, preexec_fn=self._preexec)
+        self.client = BlockingKernelClient()
+        self.client.load_connection_file(connection_file)
+        self.client.start_channels()
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + self.limits.startup_s
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise KernelStartError(f"the kernel exited while starting: {self.log_tail()}")
+            msg_id = self.client.kernel_info()
+            try:
+                while True:
+                    reply = self.client.get_shell_msg(timeout=1.0)
+                    if reply["parent_header"].get("msg_id") == msg_id:
+                        break
+            except queue.Empty:
+                continue
+            # Drain the iopub "starting"/"idle" messages of the kernel_info request.
+            self._drain_iopub()
+            return
+        raise KernelStartError(f"the kernel did not answer within {self.limits.startup_s:.0f} s")
+
+    def _drain_iopub(self) -> None:
+        try:
+            while True:
+                self.client.get_iopub_msg(timeout=0.2)
+        except queue.Empty:
+            pass
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, limit: int = 1500) -> str:
+        try:
+            return self._log_path.read_text(errors="replace")[-limit:].strip()
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def shutdown(self) -> None:
+        if self.client is not None:
+            self.client.stop_channels()
+        self.kill()
+
+    def __enter__(self) -> "KernelSession":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+    # -- running code -----------------------------------------------------------------------
+    def interrupt(self) -> None:
+        message = self.client.session.msg("interrupt_request", content={})
+        self.client.control_channel.send(message)
+
+    def execute(self, code: str, timeout: float, store_history: bool = True) -> CellRun:
+        """Run ``code``; past ``timeout`` seconds interrupt it, and kill the kernel if that fails."""
+        start = time.monotonic()
+        if not self.alive():
+            return CellRun("died", 0.0, kernel_alive=False)
+        msg_id = self.client.execute(code, silent=False, store_history=store_history,
+                                     allow_stdin=False, stop_on_error=False)
+        run = CellRun("ok", 0.0)
+        finished = self._collect(msg_id, run, start + max(timeout, 0.0))
+        if not finished and self.alive():
+            self.interrupt()
+            finished = self._collect(msg_id, run, time.monotonic() + INTERRUPT_GRACE_S)
+            run.status = "timeout"
+            if not finished:
+                self.kill()
+        if not self.alive():
+            run.kernel_alive = False
+            if run.status != "timeout":
+                run.status = "died"
+        run.seconds = time.monotonic() - start
+        return run
+
+    def _collect(self, msg_id: str, run: CellRun, deadline: float) -> bool:
+        """Read iopub messages of ``msg_id`` into ``run`` until idle (True) or the deadline (False)."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                message = self.client.get_iopub_msg(timeout=min(remaining, 0.25))
+            except queue.Empty:
+                if not self.alive():
+                    return False
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = message["msg_type"], message["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                return True
+            if kind == "error":
+                run.status = "error"
+                run.error_name = str(content.get("ename", ""))
+                run.error_value = str(content.get("evalue", ""))
+                run.traceback = strip_ansi("\n".join(map(str, content.get("traceback", []))))[-4000:]
+            elif kind in ("display_data", "execute_result") and BRIDGE_MIME in content.get("data", {}):
+                payload = content["data"][BRIDGE_MIME]
+                if isinstance(payload, str):
+                    run.bridge_payloads.append(payload)
+            elif kind in ("stream", "display_data", "execute_result", "update_display_data"):
+                self._count_output(run, content)
+
+    def _count_output(self, run: CellRun, content: dict) -> None:
+        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
+        run.output_bytes += size
+        if run.output_bytes > self.limits.output_bytes_per_cell:
+            run.output_truncated = True

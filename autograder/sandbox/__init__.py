@@ -1,0 +1,82 @@
+"""Where a student's kernel runs. One small interface, several backends (see ``BACKENDS``).
+
+A backend turns the kernel's command line into a confined one and says which environment the
+kernel gets. The grader never needs to know which backend runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+
+@dataclass(frozen=True)
+class KernelPlace:
+    """The folders of one kernel: ``work`` (its cwd and HOME) and ``connection`` (ipc sockets)."""
+
+    work: Path
+    connection: Path
+
+
+class Sandbox(Protocol):
+    name: str
+
+    def wrap(self, argv: list[str], place: KernelPlace) -> list[str]:
+        """The command that runs ``argv`` confined to ``place``."""
+
+    def environment(self, place: KernelPlace) -> dict[str, str]:
+        """The kernel's environment variables."""
+
+    def preexec(self) -> Callable[[], None] | None:
+        """Run in the child before exec (resource limits), or None."""
+
+
+def kernel_environment(place: KernelPlace, home: str | None = None) -> dict[str, str]:
+    """Variables every kernel gets: its own HOME and config folders, fixed seeds and thread counts."""
+    home = home or str(place.work)
+    keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "TZ") if name in os.environ}
+    return {
+        **keep,
+        "HOME": home,
+        "IPYTHONDIR": f"{home}/.ipython",
+        "MPLCONFIGDIR": f"{home}/.matplotlib",
+        "KERAS_HOME": f"{home}/.keras",
+        "JUPYTER_CONFIG_DIR": f"{home}/.jupyter",
+        "JUPYTER_DATA_DIR": f"{home}/.local/share/jupyter",
+        "MPLBACKEND": "Agg",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "TF_NUM_INTEROP_THREADS": "1",
+        "TF_DETERMINISTIC_OPS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MALLOC_ARENA_MAX": "2",
+    }
+
+
+class NoSandbox:
+    """Runs the kernel as a plain child process: for trusted notebooks only (the tutor's own)."""
+
+    name = "none"
+
+    def wrap(self, argv: list[str], place: KernelPlace) -> list[str]:
+        return argv
+
+    def environment(self, place: KernelPlace) -> dict[str, str]:
+        return kernel_environment(place)
+
+    def preexec(self):
+        return None
+
+
+BACKENDS: dict[str, Callable[[], Sandbox]] = {"none": NoSandbox}
+
+
+def make_sandbox(name: str) -> Sandbox:
+    try:
+        return BACKENDS[name]()
+    except KeyError:
+        raise ValueError(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}") from None

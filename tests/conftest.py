@@ -1,0 +1,81 @@
+"""Shared fixtures: a built copy of the tiny "mini" course, submissions made from its student notebook,
+and a live kernel with the bridge installed."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.assignment import find_assignment
+from autograder.build import build_assignment
+from autograder.ingest import Submission
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI_GOOD = {
+    "def double": "def double(x):\n    return 2 * np.asarray(x)",
+    "def draw": "def draw(rng):\n    return int(rng.integers(10))\n\n"
+                "def safe_log(x):\n    if x <= 0:\n        raise ValueError('x must be positive')\n    return np.log(x)",
+}
+
+
+@pytest.fixture(scope="session")
+def mini_course(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(FIXTURES / "course" / "solutions", root / "solutions")
+    build_assignment(find_assignment("mini", root))
+    return root
+
+
+@pytest.fixture(scope="session")
+def mini(mini_course):
+    from autograder.assignment import load_manifest
+
+    assignment = find_assignment("mini", mini_course)
+    return assignment, load_manifest(assignment)
+
+
+def mini_notebook(mini_course: Path, answers: dict[str, str] | None = None, extra_cells: list | None = None):
+    """The mini student notebook with answer cells replaced (by the prefix of their placeholder)."""
+    notebook = nbformat.read(mini_course / "assignments" / "mini" / "mini.ipynb", as_version=4)
+    for cell in notebook.cells:
+        for prefix, source in (answers if answers is not None else MINI_GOOD).items():
+            if cell.cell_type == "code" and cell.source.startswith(prefix):
+                cell.source = source
+    for position, source in extra_cells or []:
+        notebook.cells.insert(position, nbformat.v4.new_code_cell(source))
+    return notebook
+
+
+def as_submission(notebook, student: str = "student") -> Submission:
+    return Submission(student, f"{student}.ipynb", nbformat.writes(notebook).encode())
+
+
+@pytest.fixture
+def kernel_bridge():
+    """A live kernel (no sandbox) with the bridge agent installed, and a namespace-setting helper."""
+    from autograder.bridge import Bridge
+    from autograder.kernel import KernelSession
+    from autograder.sandbox import KernelPlace, NoSandbox
+
+    tmp = Path(tempfile.mkdtemp(prefix="ag-test-"))
+    place = KernelPlace(tmp / "work", tmp / "conn")
+    place.work.mkdir()
+    place.connection.mkdir()
+    sandbox = NoSandbox()
+    kernel = KernelSession(lambda argv: argv, place.work, place.connection, sandbox.environment(place))
+    kernel.start()
+    bridge = Bridge(kernel, call_timeout=20)
+    assert kernel.execute(bridge.install_code(), 30, store_history=False).status == "ok"
+
+    def run(code: str):
+        result = kernel.execute(code, 30)
+        assert result.status == "ok", result.traceback
+        return result
+
+    yield bridge, run
+    kernel.shutdown()
+    shutil.rmtree(tmp, ignore_errors=True)
