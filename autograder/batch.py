@@ -10,7 +10,9 @@ from autograder.build import build_assignment
 from autograder.gradebook import GradeFolder
 from autograder.grading import GradingOptions, grade_submission
 from autograder.ingest import Submission
+from autograder.checker import load_tests
 from autograder.results import SubmissionResult
+from autograder.sandbox import make_sandbox
 
 
 def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: None):
@@ -25,13 +27,16 @@ def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: 
 def grade_batch(assignment: Assignment, submissions: list[Submission], out: Path,
                 options: GradingOptions | None = None,
                 on_result: Callable[[SubmissionResult], None] = lambda _: None) -> list[SubmissionResult]:
+    options = options or GradingOptions()
+    make_sandbox(options.sandbox)  # fail before grading anything when the sandbox cannot run here
     manifest = ensure_built(assignment)
+    tests = load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
     folder = GradeFolder(out, assignment.name)
     results = []
     for submission in submissions:
-        result = grade_submission(assignment, manifest, submission, options)
+        result = grade_submission(assignment, manifest, submission, options, tests)
         folder.write_result(result)
         results.append(result)
         on_result(result)
-    folder.write_csv(folder.read_results(), [q.name for q in manifest.autograded])
+    folder.write_csv(results, [q.name for q in manifest.autograded])
     return results

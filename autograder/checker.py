@@ -20,8 +20,10 @@ from autograder.results import QuestionResult, TestOutcome
 _OWN_MODULES = {"np": numpy, "numpy": numpy}
 
 
-def load_tests(tests_dir: Path, question: str) -> ExceptionTestFile:
-    return ExceptionTestFile.from_file(str(tests_dir / f"{question}.py"))
+def load_tests(tests_dir: Path, questions: list[str]) -> dict[str, ExceptionTestFile]:
+    """Every question's tests, read into memory before any student code runs (so nothing the
+    student's code does to files on disk can change them)."""
+    return {question: ExceptionTestFile.from_file(str(tests_dir / f"{question}.py")) for question in questions}
 
 
 def failed_question(test_file: ExceptionTestFile, note: str) -> QuestionResult:

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (AssignmentError, IngestError, OutputError, ValueError) as error:
+    except (AssignmentError, IngestError, OutputError, ValueError, RuntimeError) as error:
         console.print(f"[bold red]error:[/] {error}", highlight=False)
         return 2
     except KeyboardInterrupt:
@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell (default 120)")
     grade.add_argument("--notebook-timeout", type=float, default=900.0,
                        help="seconds per notebook, tests included (default 900)")
-    grade.add_argument("--sandbox", default="none", help="where kernels run (default: none)")
+    grade.add_argument("--sandbox", default="bubblewrap", choices=["bubblewrap", "none"],
+                       help="where kernels run (default: bubblewrap; none only for trusted notebooks)")
     grade.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
     grade.set_defaults(run=_grade)
     return parser
@@ -84,6 +85,9 @@ def _grade(args) -> int:
         console.print(f"[yellow]note:[/] {warning}", highlight=False)
     if not submissions:
         raise IngestError("no notebooks found in " + ", ".join(map(str, args.paths)))
+    if args.sandbox == "none":
+        console.print("[bold yellow]warning:[/] --sandbox none runs student code unconfined, with your user's "
+                      "rights; use it for trusted notebooks only")
     manifest = ensure_built(assignment, say=lambda text: console.print(text))
     options = GradingOptions(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
                              sandbox=args.sandbox, seed=args.seed)

@@ -16,6 +16,7 @@ from autograder.ingest import Submission
 from autograder.kernel import KernelSession, KernelStartError
 from autograder.notebook import InvalidNotebook, plan_run, read_submission
 from autograder.results import QuestionResult, SubmissionResult
+from autograder.sandbox import DEFAULT as DEFAULT_SANDBOX
 from autograder.sandbox import KernelPlace, make_sandbox
 
 
@@ -25,7 +26,7 @@ class GradingOptions:
     notebook_timeout_s: float = 900.0
     call_timeout_s: float = 60.0
     seed: int = 2026
-    sandbox: str = "none"
+    sandbox: str = DEFAULT_SANDBOX
     output_bytes_per_cell: int = 1_000_000
 
 
@@ -46,8 +47,10 @@ def prelude(seed: int) -> str:
 
 
 def grade_submission(assignment: Assignment, manifest: Manifest, submission: Submission,
-                     options: GradingOptions | None = None) -> SubmissionResult:
+                     options: GradingOptions | None = None, tests: dict | None = None) -> SubmissionResult:
+    """Grade one submission in a fresh kernel. ``tests`` (from ``load_tests``) may be shared by a batch."""
     options = options or GradingOptions()
+    tests = tests or load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
     started = time.monotonic()
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version,
                               __version__, submission.content_hash)
@@ -55,7 +58,7 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
         notebook = read_submission(submission.data)
     except InvalidNotebook as error:
         result.raise_status("invalid-notebook", f"{submission.name}: {error}")
-        result.questions = [_not_graded(assignment, q.name, f"not graded: {error}") for q in manifest.autograded]
+        result.questions = [failed_question(tests[q.name], f"not graded: {error}") for q in manifest.autograded]
         return result
 
     graded: dict[str, QuestionResult] = {}
@@ -68,15 +71,15 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(assignment.public_dir / relative, target)
         (place.work / f"{manifest.name}.ipynb").write_bytes(submission.data)
-        _run_notebook(assignment, manifest, notebook, place, options, result, graded, started)
+        _run_notebook(tests, manifest, notebook, place, options, result, graded, started)
 
-    result.questions = [graded.get(q.name) or _not_graded(assignment, q.name, _why_not_graded(result))
+    result.questions = [graded.get(q.name) or failed_question(tests[q.name], _why_not_graded(result))
                         for q in manifest.autograded]
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
 
-def _run_notebook(assignment, manifest, notebook, place, options, result, graded, started) -> None:
+def _run_notebook(tests, manifest, notebook, place, options, result, graded, started) -> None:
     sandbox = make_sandbox(options.sandbox)
     kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
                            sandbox.environment(place), preexec=sandbox.preexec())
@@ -121,10 +124,10 @@ def _run_notebook(assignment, manifest, notebook, place, options, result, graded
             if not run.kernel_alive:
                 return
             for question in step.check_after:
-                graded[question] = _check(assignment, question, bridge)
+                graded[question] = _check(tests[question], bridge)
         for question in plan.at_end + [q for q, r in graded.items() if missing_names(r)]:
             if kernel.alive():
-                graded[question] = _check(assignment, question, bridge)
+                graded[question] = _check(tests[question], bridge)
     except KernelDied as died:
         partial = died.args[0] if died.args and isinstance(died.args[0], QuestionResult) else None
         if partial is not None:
@@ -134,15 +137,11 @@ def _run_notebook(assignment, manifest, notebook, place, options, result, graded
         kernel.shutdown()
 
 
-def _check(assignment: Assignment, question: str, bridge: Bridge) -> QuestionResult:
-    result = run_question(load_tests(assignment.tests_dir, question), bridge)
+def _check(test_file, bridge: Bridge) -> QuestionResult:
+    result = run_question(test_file, bridge)
     if not bridge.kernel.alive():
         raise KernelDied(result)
     return result
-
-
-def _not_graded(assignment: Assignment, question: str, note: str) -> QuestionResult:
-    return failed_question(load_tests(assignment.tests_dir, question), note)
 
 
 def _why_not_graded(result: SubmissionResult) -> str:

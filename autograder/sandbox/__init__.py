@@ -72,11 +72,18 @@ class NoSandbox:
         return None
 
 
-BACKENDS: dict[str, Callable[[], Sandbox]] = {"none": NoSandbox}
+def _bubblewrap() -> Sandbox:
+    from autograder.sandbox.bubblewrap import Bubblewrap
+
+    return Bubblewrap()
+
+
+BACKENDS: dict[str, Callable[[], Sandbox]] = {"bubblewrap": _bubblewrap, "none": NoSandbox}
+DEFAULT = "bubblewrap"
 
 
 def make_sandbox(name: str) -> Sandbox:
-    try:
-        return BACKENDS[name]()
-    except KeyError:
-        raise ValueError(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}") from None
+    """The named backend; raises ValueError (unknown name) or RuntimeError (cannot run here)."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}")
+    return BACKENDS[name]()

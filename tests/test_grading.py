@@ -1,0 +1,114 @@
+"""Grading one submission end to end on the tiny "mini" assignment: scores, timing, faults, cheats."""
+
+import pytest
+
+from autograder.grading import GradingOptions, grade_submission
+from tests.conftest import MINI_GOOD, as_submission, mini_notebook
+
+WRONG = {"def double": "def double(x):\n    return x + x + 1",
+         "def draw": "def draw(rng):\n    return 3\n\ndef safe_log(x):\n    return np.log(x)"}
+
+
+def grade(mini, notebook, **options):
+    assignment, manifest = mini
+    return grade_submission(assignment, manifest, as_submission(notebook), GradingOptions(**options))
+
+
+def points(result):
+    return {q.name: q.points for q in result.questions}
+
+
+def test_the_reference_answers_get_full_marks(mini, mini_course):
+    result = grade(mini, mini_notebook(mini_course))
+    assert result.status == "ok", result.message
+    assert points(result) == {"q1": 2, "q2": 2} and result.max_total == 4
+
+
+def test_wrong_answers_lose_their_points_with_messages_for_the_student(mini, mini_course):
+    result = grade(mini, mini_notebook(mini_course, WRONG))
+    assert points(result) == {"q1": 0, "q2": 0}
+    messages = [t.message for q in result.questions for t in q.tests]
+    assert "safe_log(0) should raise ValueError" in messages
+    assert all("def test_" not in m and "assert " not in m for m in messages)  # never the test's code
+
+
+def test_tests_run_right_after_their_question_before_later_cells_rebind_names(mini, mini_course):
+    notebook = mini_notebook(mini_course)
+    notebook.cells.append(notebook.cells[0].__class__(cell_type="code", source="def double(x):\n    return 0",
+                                                      metadata={}, outputs=[], execution_count=None))
+    assert points(grade(mini, notebook))["q1"] == 2
+
+
+def test_an_answer_defined_in_a_later_cell_is_still_found(mini, mini_course):
+    answers = dict(MINI_GOOD, **{"def double": "# moved to the end of the notebook"})
+    notebook = mini_notebook(mini_course, answers, extra_cells=[(10**6, MINI_GOOD["def double"])])
+    assert points(grade(mini, notebook)) == {"q1": 2, "q2": 2}
+
+
+def test_a_cell_that_raises_keeps_earlier_points_and_later_questions_are_graded(mini, mini_course):
+    answers = dict(MINI_GOOD, **{"def double": MINI_GOOD["def double"] + "\nprint(undefined_name)"})
+    result = grade(mini, mini_notebook(mini_course, answers))
+    assert result.status == "error" and "NameError" in result.message and "(q1)" in result.message
+    assert points(result) == {"q1": 2, "q2": 2}
+
+
+def test_a_cell_that_loops_forever_times_out_naming_cell_and_question(mini, mini_course):
+    answers = dict(MINI_GOOD, **{"def draw": MINI_GOOD["def draw"] + "\nwhile True:\n    pass"})
+    result = grade(mini, mini_notebook(mini_course, answers), cell_timeout_s=3)
+    assert result.status == "timeout" and "(q2)" in result.message and "cell" in result.message
+    assert points(result) == {"q1": 2, "q2": 2}
+
+
+def test_a_notebook_that_is_not_json_is_invalid_with_zero_points(mini):
+    assignment, manifest = mini
+    from autograder.ingest import Submission
+
+    result = grade_submission(assignment, manifest, Submission("x", "x.ipynb", b"{\"cells\": [tru"))
+    assert result.status == "invalid-notebook" and "not valid JSON" in result.message
+    assert points(result) == {"q1": 0, "q2": 0}
+
+
+def test_regrading_gives_the_same_result(mini, mini_course):
+    notebook = mini_notebook(mini_course)
+    first, second = grade(mini, notebook), grade(mini, notebook)
+    assert first.to_json() | {"seconds": 0} == second.to_json() | {"seconds": 0}
+
+
+CHEATS = {
+    "patch numpy": "import numpy\nnumpy.allclose = numpy.isclose = lambda *a, **k: True\n"
+                   "numpy.array_equal = lambda *a, **k: True",
+    "patch Otter's runner": "import otter.test_files.exception_test as et\n"
+                            "et.ExceptionTestFile.run = lambda self, env: None\n"
+                            "et.test_case.call_func = lambda self, env: None",
+    "patch AssertionError": "import builtins\nbuiltins.AssertionError = type('Never', (Exception,), {})",
+    "fake result files": "import pathlib\nfor folder in [pathlib.Path.cwd(), pathlib.Path('/tmp')]:\n"
+                         "    (folder / 'results.json').write_text('{\"total\": 100}')",
+}
+
+
+@pytest.mark.parametrize("cheat", CHEATS)
+@pytest.mark.parametrize("sandbox", ["bubblewrap", "none"])
+def test_cheats_earn_nothing_beyond_the_real_answers(mini, mini_course, cheat, sandbox):
+    notebook = mini_notebook(mini_course, WRONG, extra_cells=[(2, CHEATS[cheat])])
+    result = grade(mini, notebook, sandbox=sandbox)
+    assert points(result) == {"q1": 0, "q2": 0}, result.message
+
+
+def test_the_sandbox_hides_hidden_tests_and_solutions_from_the_kernel(mini, mini_course):
+    search = (
+        "import os\nfound = []\n"
+        "for top in ['/tmp', '/work', '/root', os.path.expanduser('~'), " + repr(str(mini_course)) + "]:\n"
+        "    for folder, dirs, files in os.walk(top):\n"
+        "        dirs[:] = [d for d in dirs if d not in ('site-packages', '.pyenv', '.cache', '.git', 'lib')]\n"
+        "        for name in files:\n"
+        "            try:\n"
+        "                if 'test_double' + '_array' in open(os.path.join(folder, name), errors='ignore').read(200000):\n"
+        "                    found.append(os.path.join(folder, name))\n"
+        "            except OSError:\n"
+        "                pass\n"
+        "def double(x):\n"
+        "    return ['found the tests'] if found else 2 * np.asarray(x)\n"
+    )
+    notebook = mini_notebook(mini_course, dict(MINI_GOOD, **{"def double": search}))
+    result = grade(mini, notebook, sandbox="bubblewrap")
+    assert points(result)["q1"] == 2, result.questions[0]
