@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/autograder build temperature
 	rm -rf $(DEMO_OUT)
-	$(BIN)/autograder grade temperature examples/temperature/submissions --out $(DEMO_OUT)
+	$(BIN)/autograder grade temperature examples/temperature/submissions --out $(DEMO_OUT) --cell-timeout 20
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

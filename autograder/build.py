@@ -15,7 +15,7 @@ import yaml
 from otter.test_files.exception_test import ExceptionTestFile
 
 from autograder.assignment import Assignment, AssignmentError, Manifest
-from autograder.notebook import QuestionInfo, question_prompts
+from autograder.notebook import QuestionInfo, cell_text_hash
 
 
 def build_assignment(assignment: Assignment) -> Manifest:
@@ -65,26 +65,34 @@ def _stable_cell_ids(student: nbformat.NotebookNode, master: nbformat.NotebookNo
 
 
 def _questions(master, student, tests: dict[str, str], assignment: Assignment) -> list[QuestionInfo]:
-    configs = []
+    """Each question's config, points, and its first cell in the student notebook (for the grading plan)."""
+    student_cells = {cell.get("id"): cell for cell in student.cells}
+    questions: list[QuestionInfo] = []
+    pending: dict | None = None
     for cell in master.cells:
         if cell.cell_type == "raw" and cell.source.lstrip().upper().startswith("# BEGIN QUESTION"):
-            config = yaml.safe_load(cell.source.split("\n", 1)[1] if "\n" in cell.source else "") or {}
-            if not isinstance(config, dict) or "name" not in config:
+            pending = yaml.safe_load(cell.source.split("\n", 1)[1] if "\n" in cell.source else "") or {}
+            if not isinstance(pending, dict) or "name" not in pending:
                 raise AssignmentError(f"{assignment.master}: a BEGIN QUESTION cell has no name")
-            configs.append(config)
-    prompts = question_prompts(student)
-    if len(prompts) != len(configs):
-        raise AssignmentError(f"{assignment.master}: {len(configs)} questions but {len(prompts)} question prompts "
-                              "in the student notebook; start each question's prompt with <!-- BEGIN QUESTION -->")
-    questions = []
-    for config, (prompt_id, prompt_hash) in zip(configs, prompts):
-        name, manual = str(config["name"]), bool(config.get("manual", False))
-        if manual:
-            points = float(config.get("points", 0) or 0)
-        elif name in tests:
-            test_file = ExceptionTestFile.from_string(tests[name], path=f"{name}.py")
-            points = float(sum(case.points or 0 for case in test_file.test_cases))
-        else:
-            raise AssignmentError(f"{assignment.master}: question {name} has no tests and is not manual")
-        questions.append(QuestionInfo(name, points, manual, prompt_id, prompt_hash))
+            continue
+        if pending is None or cell.cell_type == "raw":
+            continue
+        first = student_cells.get(cell.get("id"))
+        if first is None:
+            raise AssignmentError(f"{assignment.master}: the first cell of question {pending['name']} has no id "
+                                  "that survives `otter assign`; save the notebook with Jupyter 3 or newer")
+        questions.append(_question(pending, tests, first, assignment))
+        pending = None
     return questions
+
+
+def _question(config: dict, tests: dict[str, str], first_cell, assignment: Assignment) -> QuestionInfo:
+    name, manual = str(config["name"]), bool(config.get("manual", False))
+    if manual:
+        points = float(config.get("points", 0) or 0)
+    elif name in tests:
+        test_file = ExceptionTestFile.from_string(tests[name], path=f"{name}.py")
+        points = float(sum(case.points or 0 for case in test_file.test_cases))
+    else:
+        raise AssignmentError(f"{assignment.master}: question {name} has no tests and is not manual")
+    return QuestionInfo(name, points, manual, first_cell.get("id"), cell_text_hash(first_cell.source))

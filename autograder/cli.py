@@ -16,8 +16,8 @@ from autograder.assignment import AssignmentError, find_assignment
 from autograder.gradebook import OutputError
 from autograder.ingest import IngestError, collect_submissions
 
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, soft_wrap=True)
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,10 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (AssignmentError, IngestError, OutputError, ValueError, RuntimeError) as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        console.print("[bold red]interrupted[/]; results written so far are kept")
+        print("interrupted; results written so far are kept", file=sys.stderr)
         return 130
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-BEGIN_QUESTION = "<!-- BEGIN QUESTION -->"
 # Lines Otter puts in student notebooks; they need Otter and local test files, so we drop them.
 _OTTER_LINE = re.compile(
     r"^\s*(import\s+otter|grader\s*=\s*otter\.Notebook\(.*\)|grader\.(check|check_all|export)\(.*\))\s*(#.*)?$")
@@ -26,8 +25,8 @@ class QuestionInfo:
     name: str
     points: float
     manual: bool = False
-    prompt_id: str | None = None
-    prompt_hash: str | None = None
+    first_cell_id: str | None = None  # the question's first cell (usually its prompt) in the student notebook
+    first_cell_hash: str | None = None
 
 
 @dataclass
@@ -81,26 +80,18 @@ def runnable_source(source: str) -> str:
     return "\n".join(lines)
 
 
-def question_prompts(notebook: nbformat.NotebookNode) -> list[tuple[str | None, str]]:
-    """(cell id, text hash) of each markdown cell that opens a question, in order."""
-    return [(cell.get("id"), cell_text_hash(cell.source)) for cell in notebook.cells
-            if cell.cell_type == "markdown" and BEGIN_QUESTION in cell.source]
-
-
 def plan_run(notebook: nbformat.NotebookNode, questions: list[QuestionInfo]) -> Plan:
     """Decide after which cell each question's tests run.
 
-    A question's tests run after the last code cell before the next question's prompt, found by its
-    cell id or, failing that, by its text. A question whose prompt is gone is checked at the end.
+    A question's tests run after the last code cell before the next question's first cell, found by its
+    cell id or, failing that, by its text. A question whose first cell is gone is checked at the end.
     """
     cells = notebook.cells
     starts: dict[str, int] = {}
     for question in questions:
         for index, cell in enumerate(cells):
-            if cell.cell_type != "markdown":
-                continue
-            if (question.prompt_id and cell.get("id") == question.prompt_id) or \
-                    (question.prompt_hash and cell_text_hash(cell.source) == question.prompt_hash):
+            if (question.first_cell_id and cell.get("id") == question.first_cell_id) or \
+                    (question.first_cell_hash and cell_text_hash(cell.source) == question.first_cell_hash):
                 starts[question.name] = index
                 break
 

@@ -1,0 +1,68 @@
+"""The command line: bad input gets one clear line and a non-zero exit, never a traceback."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+
+from tests.conftest import mini_notebook
+
+
+def autograder(*args, cwd=None):
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=600)
+    return done.returncode, done.stdout, done.stderr
+
+
+def one_clear_line(stderr: str, *words: str) -> None:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    assert "Traceback" not in stderr
+    assert lines and lines[-1].startswith("error:"), stderr
+    for word in words:
+        assert word in stderr, stderr
+
+
+def test_unknown_assignment(mini_course, tmp_path):
+    code, _, err = autograder("--root", mini_course, "grade", "nope", tmp_path, "--out", tmp_path / "o")
+    assert code == 2
+    one_clear_line(err, "unknown assignment 'nope'", "mini")
+
+
+def test_missing_path(mini_course, tmp_path):
+    code, _, err = autograder("--root", mini_course, "grade", "mini", tmp_path / "absent", "--out", tmp_path / "o")
+    assert code == 2
+    one_clear_line(err, "no such file or folder", "absent")
+
+
+def test_unreadable_zip(mini_course, tmp_path):
+    (tmp_path / "class.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
+    code, _, err = autograder("--root", mini_course, "grade", "mini", tmp_path / "class.zip", "--out", tmp_path / "o")
+    assert code == 2
+    one_clear_line(err, "not a readable zip file", "class.zip")
+
+
+def test_output_folder_of_another_assignment(mini_course, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "autograder-grade.json").write_text(json.dumps({"assignment": "temperature"}))
+    nbformat.write(mini_notebook(mini_course), tmp_path / "alice.ipynb")
+    code, _, err = autograder("--root", mini_course, "grade", "mini", tmp_path / "alice.ipynb", "--out", out)
+    assert code == 2
+    one_clear_line(err, "holds grades of assignment 'temperature'")
+
+
+def test_grading_a_zip_writes_results_and_the_gradebook(mini_course, tmp_path):
+    with zipfile.ZipFile(tmp_path / "class.zip", "w") as archive:
+        archive.writestr("alice.ipynb", nbformat.writes(mini_notebook(mini_course)))
+        archive.writestr("bob.ipynb", "{broken")
+    code, out, err = autograder("--root", mini_course, "grade", "mini", tmp_path / "class.zip", "--out", tmp_path / "o")
+    assert code == 0, err
+    assert "alice" in out and "4/4" in out and "invalid-notebook" in out
+    rows = (tmp_path / "o" / "gradebook.csv").read_text().splitlines()
+    assert rows[0] == "student,submission,q1,q2,total,max_total,status,message"
+    assert rows[1].startswith("alice,") and ",2,2,4,4,ok," in rows[1]
+    assert rows[2].startswith("bob,") and ",0,0,0,4,invalid-notebook," in rows[2]
+    result = json.loads((tmp_path / "o" / "results" / "alice.json").read_text())
+    assert result["total"] == 4 and all(t["passed"] for q in result["questions"] for t in q["tests"])

@@ -1,0 +1,47 @@
+"""`make demo`'s example submissions get exactly the grades examples/NAME/expected.json says."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder.assignment import find_assignment
+from autograder.batch import grade_batch
+from autograder.grading import GradingOptions
+from autograder.ingest import collect_submissions
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "expected.json").is_file())
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    name = request.param
+    submissions, _ = collect_submissions([ROOT / "examples" / name / "submissions"])
+    out = tmp_path_factory.mktemp(f"graded-{name}")
+    results = grade_batch(find_assignment(name, ROOT), submissions, out, GradingOptions(cell_timeout_s=15))
+    expected = json.loads((ROOT / "examples" / name / "expected.json").read_text())
+    return {r.student: r for r in results}, expected, out
+
+
+def test_every_example_gets_its_expected_status_and_points(graded):
+    results, expected, _ = graded
+    assert sorted(f"{student}.ipynb" for student in results) == sorted(expected)
+    for file_name, want in expected.items():
+        result = results[file_name.removesuffix(".ipynb")]
+        assert result.status == want["status"], (file_name, result.message)
+        assert {q.name: q.points for q in result.questions} == pytest.approx(want["points"]), file_name
+
+
+def test_failed_tests_tell_the_student_what_to_fix(graded):
+    results, _, _ = graded
+    for result in results.values():
+        for question in result.questions:
+            for test in question.tests:
+                assert test.passed or len(test.message) > 20, (result.student, test)
+
+
+def test_the_gradebook_lists_every_example(graded):
+    results, _, out = graded
+    rows = (out / "gradebook.csv").read_text().strip().splitlines()
+    assert len(rows) == len(results) + 1
