@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.assignment import Assignment, load_manifest
-from autograder.build import build_assignment
 from autograder.gradebook import GradeFolder
 from autograder.grading import GradingOptions, grade_submission
 from autograder.ingest import Submission
@@ -19,6 +18,8 @@ def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: 
     """The current build's manifest, building first when dist/ is missing or older than solutions/."""
     manifest = load_manifest(assignment)
     if manifest is None:
+        from autograder.build import build_assignment  # imports the build's dependencies only when needed
+
         say(f"building {assignment.name} (dist/ is missing or older than solutions/)")
         manifest = build_assignment(assignment)
     return manifest

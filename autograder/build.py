@@ -12,10 +12,10 @@ from pathlib import Path
 
 import nbformat
 import yaml
-from otter.test_files.exception_test import ExceptionTestFile
 
 from autograder.assignment import Assignment, AssignmentError, Manifest
 from autograder.notebook import QuestionInfo, cell_text_hash
+from autograder.testfile import parse_test_file
 
 
 def build_assignment(assignment: Assignment) -> Manifest:
@@ -91,8 +91,7 @@ def _question(config: dict, tests: dict[str, str], first_cell, assignment: Assig
     if manual:
         points = float(config.get("points", 0) or 0)
     elif name in tests:
-        test_file = ExceptionTestFile.from_string(tests[name], path=f"{name}.py")
-        points = float(sum(case.points or 0 for case in test_file.test_cases))
+        points = parse_test_file(tests[name], f"{name}.py").max_points
     else:
         raise AssignmentError(f"{assignment.master}: question {name} has no tests and is not manual")
     return QuestionInfo(name, points, manual, first_cell.get("id"), cell_text_hash(first_cell.source))

@@ -12,37 +12,36 @@ import inspect
 from pathlib import Path
 
 import numpy
-from otter.test_files.exception_test import ExceptionTestFile
 
 from autograder.bridge import Bridge, BridgeError, BridgeTimeout, KernelDied, MissingName, StudentCodeError
 from autograder.results import QuestionResult, TestOutcome
+from autograder.testfile import TestCase, TestFile, read_test_file
 
 _OWN_MODULES = {"np": numpy, "numpy": numpy}
 
 
-def load_tests(tests_dir: Path, questions: list[str]) -> dict[str, ExceptionTestFile]:
+def load_tests(tests_dir: Path, questions: list[str]) -> dict[str, TestFile]:
     """Every question's tests, read into memory before any student code runs (so nothing the
     student's code does to files on disk can change them)."""
-    return {question: ExceptionTestFile.from_file(str(tests_dir / f"{question}.py")) for question in questions}
+    return {question: read_test_file(tests_dir / f"{question}.py") for question in questions}
 
 
-def failed_question(test_file: ExceptionTestFile, note: str) -> QuestionResult:
+def failed_question(test_file: TestFile, note: str) -> QuestionResult:
     """A question whose tests could not run at all (the kernel was gone, say): zero points, one reason."""
-    tests = [TestOutcome(_case_name(case), 0.0, float(case.points or 0), False, bool(case.hidden), note)
-             for case in test_file.test_cases]
+    tests = [TestOutcome(case.name, 0.0, case.points, False, case.hidden, note) for case in test_file.cases]
     return QuestionResult(test_file.name, 0.0, sum(t.max_points for t in tests), tests, note)
 
 
-def run_question(test_file: ExceptionTestFile, bridge: Bridge) -> QuestionResult:
+def run_question(test_file: TestFile, bridge: Bridge) -> QuestionResult:
     """Run every test case of one question. If the kernel dies, the remaining tests fail with that reason."""
     outcomes: list[TestOutcome] = []
     missing: set[str] = set()
-    for case in test_file.test_cases:
+    for case in test_file.cases:
         try:
             outcomes.append(_run_case(case, bridge, missing))
         except KernelDied as died:
-            outcomes += [TestOutcome(_case_name(rest), 0.0, float(rest.points or 0), False, bool(rest.hidden),
-                                     str(died)) for rest in test_file.test_cases[len(outcomes):]]
+            outcomes += [TestOutcome(rest.name, 0.0, rest.points, False, rest.hidden, str(died))
+                         for rest in test_file.cases[len(outcomes):]]
             break
     result = _score(test_file, outcomes)
     result.note = ", ".join(sorted(missing))
@@ -54,33 +53,25 @@ def missing_names(result: QuestionResult) -> bool:
     return bool(result.note)
 
 
-def _score(test_file: ExceptionTestFile, outcomes: list[TestOutcome]) -> QuestionResult:
-    if getattr(test_file, "all_or_nothing", False) and not all(t.passed for t in outcomes):
+def _score(test_file: TestFile, outcomes: list[TestOutcome]) -> QuestionResult:
+    if test_file.all_or_nothing and not all(t.passed for t in outcomes):
         for outcome in outcomes:
             outcome.points = 0.0
     return QuestionResult(test_file.name, sum(t.points for t in outcomes), sum(t.max_points for t in outcomes),
                           outcomes)
 
 
-def _case_name(case) -> str:
-    function = getattr(case.body, "test_func", None)
-    return getattr(function, "__name__", None) or case.name
-
-
-def _run_case(case, bridge: Bridge, missing: set[str]) -> TestOutcome:
-    body = case.body
-    max_points = float(case.points or 0)
-    name = _case_name(case)
+def _run_case(case: TestCase, bridge: Bridge, missing: set[str]) -> TestOutcome:
     try:
-        arguments = {param: _argument(param, bridge) for param in inspect.signature(body.test_func).parameters}
-        body.test_func(**arguments)
+        arguments = {param: _argument(param, bridge) for param in inspect.signature(case.function).parameters}
+        case.function(**arguments)
     except KernelDied:
         raise
     except MissingName as error:
         missing.add(error.name)
         message = f"{error}; define it and run the notebook from top to bottom"
     except AssertionError as error:
-        message = body.failure_message or str(error) or "this test failed"
+        message = case.failure_message or str(error) or "this test failed"
     except StudentCodeError as error:
         message = f"your code raised {error}"
     except BridgeTimeout as error:
@@ -90,8 +81,8 @@ def _run_case(case, bridge: Bridge, missing: set[str]) -> TestOutcome:
     except Exception as error:  # noqa: BLE001 - a test crashing on a wrong answer is a failed test
         message = f"the test could not check your answer ({type(error).__name__}: {error})"
     else:
-        return TestOutcome(name, max_points, max_points, True, bool(case.hidden), body.success_message or "")
-    return TestOutcome(name, 0.0, max_points, False, bool(case.hidden), message[:2000])
+        return TestOutcome(case.name, case.points, case.points, True, case.hidden, case.success_message or "")
+    return TestOutcome(case.name, 0.0, case.points, False, case.hidden, message[:2000])
 
 
 def _argument(param: str, bridge: Bridge):

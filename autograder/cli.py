@@ -15,6 +15,7 @@ from autograder import __version__
 from autograder.assignment import AssignmentError, find_assignment
 from autograder.gradebook import OutputError
 from autograder.ingest import IngestError, collect_submissions
+from autograder.testfile import TestFileError
 
 console = Console(stderr=True, soft_wrap=True)
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (AssignmentError, IngestError, OutputError, ValueError, RuntimeError) as error:
+    except (AssignmentError, IngestError, OutputError, TestFileError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

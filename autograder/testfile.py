@@ -1,0 +1,114 @@
+"""Reading Otter's exception-based test files in the checker, without importing Otter itself.
+
+A test file defines ``name``, optionally ``points`` and ``all_or_nothing``, and functions decorated with
+``@test_case(points=..., hidden=..., success_message=..., failure_message=...)``. Point values are
+resolved by Otter's rules, so a question is worth the same here as in Otter's own autograder.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+
+class TestFileError(Exception):
+    """A test file that does not follow the format; the message names the file."""
+
+
+@dataclass(frozen=True)
+class TestCase:
+    name: str
+    function: Callable[..., Any]
+    points: float | None
+    hidden: bool
+    success_message: str | None = None
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class TestFile:
+    name: str
+    cases: list[TestCase]
+    all_or_nothing: bool = False
+
+    @property
+    def max_points(self) -> float:
+        return float(sum(case.points or 0 for case in self.cases))
+
+
+class test_case:  # noqa: N801 - the name test files use
+    """The decorator test files apply; same arguments as ``otter.test_files.test_case``."""
+
+    def __init__(self, name=None, points=None, hidden=False, success_message=None, failure_message=None):
+        self.options = dict(name=name, points=points, hidden=bool(hidden), success_message=success_message,
+                            failure_message=failure_message)
+        self.function: Callable[..., Any] | None = None
+
+    def __call__(self, function: Callable[..., Any]) -> "test_case":
+        self.function = function
+        return self
+
+
+def read_test_file(path: Path) -> TestFile:
+    return parse_test_file(Path(path).read_text(), str(path))
+
+
+def parse_test_file(source: str, label: str = "<test file>") -> TestFile:
+    try:
+        tree = ast.parse(source, filename=label)
+    except SyntaxError as error:
+        raise TestFileError(f"{label}: not valid Python ({error.msg}, line {error.lineno})") from None
+    tree.body = [node for node in tree.body if not _imports_otter_test_case(node)]
+    namespace: dict[str, Any] = {"test_case": test_case, "__name__": "autograder_hidden_tests"}
+    try:
+        exec(compile(tree, label, "exec"), namespace)  # noqa: S102 - the tutor's own test file, never student code
+    except Exception as error:
+        raise TestFileError(f"{label}: running the file failed ({type(error).__name__}: {error})") from None
+    if "name" not in namespace:
+        raise TestFileError(f"{label}: the test file does not define `name`")
+    decorated = [value for value in namespace.values() if isinstance(value, test_case) and value.function]
+    cases = []
+    for position, decorator in enumerate(decorated, start=1):
+        options = decorator.options
+        cases.append(TestCase(options["name"] or getattr(decorator.function, "__name__", f"test {position}"),
+                              decorator.function, options["points"], options["hidden"],
+                              options["success_message"], options["failure_message"]))
+    name = str(namespace["name"])
+    try:
+        cases = resolve_points(namespace.get("points"), cases)
+    except (ValueError, TypeError) as error:
+        raise TestFileError(f"{label}: {error}") from None
+    return TestFile(name, cases, bool(namespace.get("all_or_nothing", False)))
+
+
+def _imports_otter_test_case(node: ast.stmt) -> bool:
+    return isinstance(node, ast.ImportFrom) and (node.module or "").startswith("otter")
+
+
+def resolve_points(total: Any, cases: list[TestCase]) -> list[TestCase]:
+    """Otter's rules: a list gives each case's points; a total is shared by the cases without points;
+    with neither, an all-unspecified question is worth 1 point in all."""
+    if isinstance(total, list):
+        if len(total) != len(cases):
+            raise ValueError(f"`points` lists {len(total)} values for {len(cases)} test cases")
+        cases = [replace(case, points=value) for case, value in zip(cases, total)]
+        total = None
+    elif total is not None and not isinstance(total, (int, float)):
+        raise TypeError(f"`points` must be a number or a list, not {type(total).__name__}")
+    given = [case.points for case in cases]
+    for value in given:
+        if value is not None and not isinstance(value, (int, float)):
+            raise TypeError(f"a test case's points must be a number, not {type(value).__name__}")
+    specified = sum(value for value in given if value is not None)
+    unspecified = sum(value is None for value in given)
+    if total is not None:
+        if specified > total:
+            raise ValueError(f"the test cases give {specified} points but the question is worth {total}")
+        share = (total - specified) / unspecified if unspecified else 0.0
+    elif specified == 0 and all(value in (0, None) for value in given):
+        share = 1 / unspecified if unspecified else 0.0
+    else:
+        share = 0.0
+    return [replace(case, points=float(case.points if case.points is not None else share)) for case in cases]
