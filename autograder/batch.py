@@ -29,7 +29,7 @@ def grade_batch(assignment: Assignment, submissions: list[Submission], out: Path
                 options: GradingOptions | None = None,
                 on_result: Callable[[SubmissionResult], None] = lambda _: None) -> list[SubmissionResult]:
     options = options or GradingOptions()
-    make_sandbox(options.sandbox)  # fail before grading anything when the sandbox cannot run here
+    make_sandbox(options.sandbox, options.limits)  # fail before grading anything when the sandbox cannot run here
     manifest = ensure_built(assignment)
     tests = load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
     folder = GradeFolder(out, assignment.name)

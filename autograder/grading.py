@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import __version__
@@ -18,6 +18,7 @@ from autograder.notebook import InvalidNotebook, plan_run, read_submission
 from autograder.results import QuestionResult, SubmissionResult
 from autograder.sandbox import DEFAULT as DEFAULT_SANDBOX
 from autograder.sandbox import KernelPlace, make_sandbox
+from autograder.sandbox.limits import ResourceLimits
 
 
 @dataclass
@@ -28,6 +29,7 @@ class GradingOptions:
     seed: int = 2026
     sandbox: str = DEFAULT_SANDBOX
     output_bytes_per_cell: int = 1_000_000
+    limits: ResourceLimits = field(default_factory=ResourceLimits)
 
 
 def prelude(seed: int) -> str:
@@ -80,9 +82,10 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
 
 
 def _run_notebook(tests, manifest, notebook, place, options, result, graded, started) -> None:
-    sandbox = make_sandbox(options.sandbox)
+    sandbox = make_sandbox(options.sandbox, options.limits)
     kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
-                           sandbox.environment(place), preexec=sandbox.preexec())
+                           sandbox.environment(place), preexec=sandbox.preexec(),
+                           prepare=lambda: sandbox.prepare(place))
     kernel.limits.output_bytes_per_cell = options.output_bytes_per_cell
     deadline = started + options.notebook_timeout_s
     try:

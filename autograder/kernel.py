@@ -61,7 +61,7 @@ class KernelSession:
     """A kernel process and a client connected to it over ``ipc`` sockets in ``connection_dir``."""
 
     def __init__(self, argv_wrapper, workdir: Path, connection_dir: Path, env: dict[str, str],
-                 limits: KernelLimits | None = None, log_path: Path | None = None, preexec=None):
+                 limits: KernelLimits | None = None, log_path: Path | None = None, preexec=None, prepare=None):
         self.workdir = Path(workdir)
         self.connection_dir = Path(connection_dir)
         self.limits = limits or KernelLimits()
@@ -69,6 +69,7 @@ class KernelSession:
         self._env = env
         self._log_path = log_path or self.connection_dir / "kernel.log"
         self._preexec = preexec
+        self._prepare = prepare  # called once the connection file exists, before the kernel starts
         self.process: subprocess.Popen | None = None
         self.client: BlockingKernelClient | None = None
 
@@ -77,6 +78,8 @@ class KernelSession:
         connection_file, _ = write_connection_file(
             fname=str(self.connection_dir / "kernel.json"), transport="ipc",
             ip=str(self.connection_dir / "k"), key=os.urandom(32).hex().encode())
+        if self._prepare is not None:
+            self._prepare()
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
                 "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
         with open(self._log_path, "ab") as log:

@@ -23,6 +23,9 @@ class KernelPlace:
 class Sandbox(Protocol):
     name: str
 
+    def prepare(self, place: KernelPlace) -> None:
+        """Get the kernel's folders ready (ownership, say) after the grader filled them."""
+
     def wrap(self, argv: list[str], place: KernelPlace) -> list[str]:
         """The command that runs ``argv`` confined to ``place``."""
 
@@ -62,6 +65,9 @@ class NoSandbox:
 
     name = "none"
 
+    def prepare(self, place: KernelPlace) -> None:
+        pass
+
     def wrap(self, argv: list[str], place: KernelPlace) -> list[str]:
         return argv
 
@@ -72,18 +78,18 @@ class NoSandbox:
         return None
 
 
-def _bubblewrap() -> Sandbox:
+def _bubblewrap(limits) -> Sandbox:
     from autograder.sandbox.bubblewrap import Bubblewrap
 
-    return Bubblewrap()
+    return Bubblewrap(limits)
 
 
-BACKENDS: dict[str, Callable[[], Sandbox]] = {"bubblewrap": _bubblewrap, "none": NoSandbox}
+BACKENDS: dict[str, Callable[..., Sandbox]] = {"bubblewrap": _bubblewrap, "none": lambda limits: NoSandbox()}
 DEFAULT = "bubblewrap"
 
 
-def make_sandbox(name: str) -> Sandbox:
+def make_sandbox(name: str, limits=None) -> Sandbox:
     """The named backend; raises ValueError (unknown name) or RuntimeError (cannot run here)."""
     if name not in BACKENDS:
         raise ValueError(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}")
-    return BACKENDS[name]()
+    return BACKENDS[name](limits)

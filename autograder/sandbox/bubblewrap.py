@@ -3,11 +3,12 @@ private /tmp; no network; dies with the grader; resource limits on top."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
-from autograder.sandbox.limits import ResourceLimits
+from autograder.sandbox.limits import ResourceLimits, sandbox_uid
 
 
 class BubblewrapMissing(RuntimeError):
@@ -25,10 +26,19 @@ class Bubblewrap:
                 "(`apt-get install bubblewrap`, which `make` does when it can) or, for trusted notebooks only, "
                 "pass --sandbox none")
         self.limits = limits or ResourceLimits()
+        self.uid = sandbox_uid()
 
     def wrap(self, argv: list[str], place) -> list[str]:
-        command = [self.executable, "--unshare-all", "--die-with-parent", "--new-session",
-                   "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+        if self.uid is None:
+            namespaces = ["--unshare-all"]
+        else:
+            # As root, bwrap mounts without a user namespace, and setpriv (util-linux) drops to an
+            # unprivileged uid before the kernel starts; inside a user namespace that uid would not exist.
+            namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+        # /tmp first: the binds below may lie under it (a venv in /tmp), and a later tmpfs would hide them.
+        command = [self.executable, *namespaces, "--die-with-parent", "--new-session",
+                   "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
+                   "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
         for link in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
             top = Path("/") / link
             if top.is_symlink():
@@ -37,11 +47,12 @@ class Bubblewrap:
                 command += ["--ro-bind", str(top), str(top)]
         for prefix in sorted({sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent.parent)}):
             if not prefix.startswith("/usr/"):
-                command += ["--ro-bind", prefix, prefix]
-        command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                    "--bind", str(place.work), str(place.work),
-                    "--bind", str(place.connection), str(place.connection),
+                command += _bind(Path(prefix))
+        command += [*_bind(place.work, writable=True), *_bind(place.connection, writable=True),
                     "--chdir", str(place.work), "--hostname", "sandbox", "--"]
+        if self.uid is not None:
+            command += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
+                        "--no-new-privs", "--"]
         return command + argv
 
     def environment(self, place) -> dict[str, str]:
@@ -49,5 +60,21 @@ class Bubblewrap:
 
         return kernel_environment(place)
 
+    def prepare(self, place) -> None:
+        """The kernel's folders belong to the user it runs as."""
+        if self.uid is not None:
+            for folder in (place.work, place.connection):
+                for path in [folder, *folder.rglob("*")]:
+                    os.chown(path, self.uid, self.uid)
+
     def preexec(self):
-        return self.limits.apply
+        return self.limits.child_setup(drops_to_sandbox_uid=self.uid is not None)
+
+
+def _bind(path: Path, writable: bool = False) -> list[str]:
+    """Bind ``path`` at the same place, creating its parents world-traversable (bwrap makes them 0700
+    otherwise, which the unprivileged kernel could not pass through)."""
+    arguments = []
+    for parent in reversed(path.parents[:-1]):
+        arguments += ["--perms", "0755", "--dir", str(parent)]
+    return arguments + ["--bind" if writable else "--ro-bind", str(path), str(path)]
