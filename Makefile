@@ -11,6 +11,10 @@ DEMO_OUT := demo-out
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@# bubblewrap confines student kernels; grade refuses to run without it unless --sandbox none.
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } || \
+		echo "note: install bubblewrap (apt-get install bubblewrap) to grade untrusted notebooks"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

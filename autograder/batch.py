@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.assignment import Assignment, load_manifest
-from autograder.gradebook import GradeFolder
-from autograder.grading import GradingOptions, grade_submission
+from autograder import __version__
+from autograder.gradebook import Gradebook
+from autograder.grading import GradingOptions, grade_submission, remove_stale_workdirs
 from autograder.ingest import Submission
 from autograder.checker import load_tests
 from autograder.results import SubmissionResult
@@ -26,18 +27,28 @@ def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: 
 
 
 def grade_batch(assignment: Assignment, submissions: list[Submission], out: Path,
-                options: GradingOptions | None = None,
-                on_result: Callable[[SubmissionResult], None] = lambda _: None) -> list[SubmissionResult]:
+                options: GradingOptions | None = None, regrade: bool = False,
+                on_result: Callable[[SubmissionResult, bool], None] = lambda result, reused: None,
+                ) -> list[SubmissionResult]:
+    """Grade every submission not yet in the gradebook (all of them with ``regrade``); return all results.
+
+    ``on_result(result, reused)`` is called as each result is known; ``reused`` says it came from the gradebook.
+    """
     options = options or GradingOptions()
     make_sandbox(options.sandbox, options.limits)  # fail before grading anything when the sandbox cannot run here
+    remove_stale_workdirs()
     manifest = ensure_built(assignment)
     tests = load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
-    folder = GradeFolder(out, assignment.name)
     results = []
-    for submission in submissions:
-        result = grade_submission(assignment, manifest, submission, options, tests)
-        folder.write_result(result)
-        results.append(result)
-        on_result(result)
-    folder.write_csv(results, [q.name for q in manifest.autograded])
+    with Gradebook(out, assignment.name) as gradebook:
+        for submission in submissions:
+            result = None if regrade else gradebook.recorded(submission.student, submission.content_hash,
+                                                             manifest.version, __version__)
+            reused = result is not None
+            if result is None:
+                result = grade_submission(assignment, manifest, submission, options, tests)
+                gradebook.record(result)
+            results.append(result)
+            on_result(result, reused)
+        gradebook.export([q.name for q in manifest.autograded])
     return results

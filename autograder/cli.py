@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--sandbox", default="bubblewrap", choices=["bubblewrap", "none"],
                        help="where kernels run (default: bubblewrap; none only for trusted notebooks)")
     grade.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
+    grade.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
     grade.set_defaults(run=_grade)
     return parser
 
@@ -81,7 +82,7 @@ def _grade(args) -> int:
     from autograder.grading import GradingOptions
 
     assignment = find_assignment(args.name, args.root)
-    submissions, warnings = collect_submissions(args.paths)
+    submissions, warnings = collect_submissions(args.paths, assignment=args.name)
     for warning in warnings:
         console.print(f"[yellow]note:[/] {warning}", highlight=False)
     if not submissions:
@@ -96,12 +97,19 @@ def _grade(args) -> int:
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(submissions), student="")
 
-        def advance(result) -> None:
+        def advance(result, reused: bool) -> None:
             progress.update(task, advance=1, student=result.student)
+            if reused:
+                skipped.append(result.student)
 
-        results = grade_batch(assignment, submissions, args.out, options, on_result=advance)
+        skipped: list[str] = []
+        results = grade_batch(assignment, submissions, args.out, options, regrade=args.regrade, on_result=advance)
+    if skipped:
+        console.print(f"{len(skipped)} submission(s) were already graded and were not run again "
+                      "(--regrade runs them)")
     out.print(_table(results, [q.name for q in manifest.autograded]))
-    out.print(f"results: {args.out / 'results'}   gradebook: {args.out / 'gradebook.csv'}")
+    out.print(f"results: {args.out / 'results'}   gradebook: {args.out / 'gradebook.csv'} "
+              f"(record: {args.out / 'gradebook.sqlite'})")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -19,6 +20,17 @@ from autograder.results import QuestionResult, SubmissionResult
 from autograder.sandbox import DEFAULT as DEFAULT_SANDBOX
 from autograder.sandbox import KernelPlace, make_sandbox
 from autograder.sandbox.limits import ResourceLimits
+
+
+WORKDIR_PREFIX = "autograder-"
+
+
+def remove_stale_workdirs() -> None:
+    """Remove the kernel folders of graders that were killed (their pid is in the folder's name)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        pid = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -64,7 +76,7 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
         return result
 
     graded: dict[str, QuestionResult] = {}
-    with tempfile.TemporaryDirectory(prefix="ag-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-") as tmp:
         place = KernelPlace(Path(tmp) / "work", Path(tmp) / "conn")
         place.work.mkdir()
         place.connection.mkdir()

@@ -59,7 +59,7 @@ def collect_submissions(paths: list[Path], assignment: str | None = None) -> tup
     candidates: list[_Candidate] = []
     warnings: list[str] = []
     for path in map(Path, paths):
-        candidates += _candidates(_entries_of(path, warnings), warnings)
+        candidates += _candidates(_entries_of(path, warnings), warnings, assignment)
     return _one_per_student(candidates, assignment, warnings), warnings
 
 
@@ -191,7 +191,7 @@ def _nfc(text: str) -> str:
 # --- who handed it in ----------------------------------------------------------------------------------------
 
 
-def _candidates(entries: list[_Entry], warnings: list[str]) -> list[_Candidate]:
+def _candidates(entries: list[_Entry], warnings: list[str], assignment: str | None = None) -> list[_Candidate]:
     gradescope = _gradescope_metadata(entries)
     candidates, other_files = [], {}
     for entry in entries:
@@ -200,7 +200,7 @@ def _candidates(entries: list[_Entry], warnings: list[str]) -> list[_Candidate]:
             for identity in identities or []:
                 other_files.setdefault(identity.student, (identity, entry.origin))
             continue
-        for identity in [_Identity(entry.path.stem)] if identities is None else identities:
+        for identity in [_plain_identity(entry.path, assignment)] if identities is None else identities:
             submission = Submission(identity.student, entry.origin, entry.data or b"", entry.modified,
                                     identity.display_name, identity.submitted_at, identity.late)
             recency = (identity.submitted_at or 0.0, identity.attempt, entry.modified)
@@ -210,6 +210,15 @@ def _candidates(entries: list[_Entry], warnings: list[str]) -> list[_Candidate]:
         if student not in with_notebook:
             warnings.append(f"{_who(student, identity.display_name)}: no notebook handed in, only files like {origin}")
     return candidates
+
+
+def _plain_identity(path: PurePosixPath, assignment: str | None) -> _Identity:
+    """The file's stem; but ``alice/temperature.ipynb`` (every student's file named like the assignment)
+    is alice's."""
+    named_like_assignment = assignment is not None and path.stem.casefold() == assignment.casefold()
+    if named_like_assignment and path.parent.name:
+        return _Identity(path.parent.name)
+    return _Identity(path.stem)
 
 
 def _lms_identities(entry: _Entry, gradescope: dict[PurePosixPath, dict]) -> list[_Identity] | None:
@@ -236,10 +245,9 @@ def _gradescope_metadata(entries: list[_Entry]) -> dict[PurePosixPath, dict]:
         try:
             metadata = yaml.load(entry.data, Loader=_RubyTolerantLoader)
         except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            raise IngestError(f"{entry.origin} is not readable Gradescope metadata{where}: "
-                              f"{getattr(error, 'problem', None) or error}") from None
+            mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None) or error
+            raise IngestError(f"{entry.origin} is not readable Gradescope metadata: {problem}"
+                              + (f" (line {mark.line + 1})" if mark else "")) from None
         if isinstance(metadata, dict):
             found[entry.path.parent] = {str(folder): record for folder, record in metadata.items()}
     return found

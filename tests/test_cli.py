@@ -46,7 +46,10 @@ def test_unreadable_zip(mini_course, tmp_path):
 def test_output_folder_of_another_assignment(mini_course, tmp_path):
     out = tmp_path / "o"
     out.mkdir()
-    (out / "autograder-grade.json").write_text(json.dumps({"assignment": "temperature"}))
+    import sqlite3
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('assignment', 'temperature')")
     nbformat.write(mini_notebook(mini_course), tmp_path / "alice.ipynb")
     code, _, err = autograder("--root", mini_course, "grade", "mini", tmp_path / "alice.ipynb", "--out", out)
     assert code == 2
