@@ -80,7 +80,7 @@ class Manifest:
                 "questions": [asdict(q) for q in self.questions], "support_files": self.support_files}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Manifest":
+    def from_json(cls, data: dict) -> Manifest:
         if data.get("schema") != MANIFEST_SCHEMA:
             raise AssignmentError("dist/ was built by another version of autograder; run `autograder build` again")
         return cls(data["name"], data["version"], [QuestionInfo(**q) for q in data["questions"]],

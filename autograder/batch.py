@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from autograder.assignment import Assignment, load_manifest
 from autograder import __version__
+from autograder.assignment import Assignment, load_manifest
+from autograder.checker import load_tests
 from autograder.gradebook import Gradebook
 from autograder.grading import GradingOptions, grade_submission, remove_stale_workdirs
 from autograder.ingest import Submission
-from autograder.checker import load_tests
 from autograder.results import SubmissionResult
 from autograder.sandbox import make_sandbox
 

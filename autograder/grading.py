@@ -15,12 +15,12 @@ from autograder.bridge import Bridge, KernelDied
 from autograder.checker import failed_question, load_tests, missing_names, run_question
 from autograder.ingest import Submission
 from autograder.kernel import KernelSession, KernelStartError
+from autograder.kernel_setup import setup_code
 from autograder.notebook import InvalidNotebook, plan_run, read_submission
 from autograder.results import QuestionResult, SubmissionResult
 from autograder.sandbox import DEFAULT as DEFAULT_SANDBOX
 from autograder.sandbox import KernelPlace, make_sandbox
 from autograder.sandbox.limits import ResourceLimits
-
 
 WORKDIR_PREFIX = "autograder-"
 
@@ -42,22 +42,6 @@ class GradingOptions:
     sandbox: str = DEFAULT_SANDBOX
     output_bytes_per_cell: int = 1_000_000
     limits: ResourceLimits = field(default_factory=ResourceLimits)
-
-
-def prelude(seed: int) -> str:
-    """Run before the first student cell: fixed seeds, so the same notebook always gets the same grade."""
-    return (
-        "def _autograder_seed():\n"
-        "    import random\n"
-        f"    random.seed({seed})\n"
-        "    try:\n"
-        "        import numpy\n"
-        f"        numpy.random.seed({seed})\n"
-        "    except ImportError:\n"
-        "        pass\n"
-        "_autograder_seed()\n"
-        "del _autograder_seed\n"
-    )
 
 
 def grade_submission(assignment: Assignment, manifest: Manifest, submission: Submission,
@@ -109,12 +93,14 @@ def _run_notebook(tests, manifest, notebook, place, options, result, graded, sta
     bridge = Bridge(kernel, call_timeout=options.call_timeout_s)
     bridge.deadline = deadline
     try:
-        for code in (bridge.install_code(), prelude(options.seed)):
+        for code in (bridge.install_code(), setup_code(options.seed, options.output_bytes_per_cell)):
             setup = kernel.execute(code, timeout=60, store_history=False)
             if setup.status != "ok":
                 result.raise_status("kernel-died", f"the grader could not set up the kernel: {setup.error_value}")
                 return
         plan = plan_run(notebook, manifest.questions)
+        if not plan.steps:
+            result.raise_status("ok", "the notebook has no code cells")
         errors = 0
         for step in plan.steps:
             remaining = deadline - time.monotonic()
@@ -127,7 +113,10 @@ def _run_notebook(tests, manifest, notebook, place, options, result, graded, sta
             if run.output_truncated:
                 result.raise_status("output-limit", f"{where} printed more than "
                                                     f"{options.output_bytes_per_cell:,} bytes")
-            if run.status == "error":
+            if run.status == "error" and run.error_name == "MemoryError":
+                result.raise_status("memory-limit", f"{where} ran out of memory (limit: "
+                                                    f"{_gib(options.limits.address_space_bytes)})")
+            elif run.status == "error":
                 errors += 1
                 if errors <= 3:
                     result.raise_status("error", f"{where} raised {run.error_name}: {run.error_value[:300]}")
@@ -157,6 +146,10 @@ def _check(test_file, bridge: Bridge) -> QuestionResult:
     if not bridge.kernel.alive():
         raise KernelDied(result)
     return result
+
+
+def _gib(size: int | None) -> str:
+    return "none" if size is None else f"{size / 1024**3:g} GiB"
 
 
 def _why_not_graded(result: SubmissionResult) -> str:

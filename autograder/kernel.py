@@ -142,7 +142,7 @@ class KernelSession:
             self.client.stop_channels()
         self.kill()
 
-    def __enter__(self) -> "KernelSession":
+    def __enter__(self) -> KernelSession:
         self.start()
         return self
 

@@ -70,7 +70,7 @@ class SubmissionResult:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "SubmissionResult":
+    def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
         if data.get("schema") != RESULT_SCHEMA:
             raise ValueError(f"result schema {data.get('schema')!r} is not {RESULT_SCHEMA}")
         fields = {k: v for k, v in data.items() if k not in ("schema", "total", "max_total", "questions")}

@@ -8,9 +8,10 @@ resolved by Otter's rules, so a question is worth the same here as in Otter's ow
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 class TestFileError(Exception):
@@ -46,7 +47,7 @@ class test_case:  # noqa: N801 - the name test files use
                             failure_message=failure_message)
         self.function: Callable[..., Any] | None = None
 
-    def __call__(self, function: Callable[..., Any]) -> "test_case":
+    def __call__(self, function: Callable[..., Any]) -> test_case:
         self.function = function
         return self
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def call_many(function: Callable[..., Any], n: int, *args: Any, **kwargs: Any) -> list[Any]:

@@ -18,7 +18,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MINI_GOOD = {
     "def double": "def double(x):\n    return 2 * np.asarray(x)",
     "def draw": "def draw(rng):\n    return int(rng.integers(10))\n\n"
-                "def safe_log(x):\n    if x <= 0:\n        raise ValueError('x must be positive')\n    return np.log(x)",
+                "def safe_log(x):\n    if x <= 0:\n        raise ValueError('x must be positive')\n"
+                "    return np.log(x)",
 }
 
 

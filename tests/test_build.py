@@ -5,7 +5,6 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.assignment import AssignmentError, find_assignment, load_manifest

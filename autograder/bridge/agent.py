@@ -3,7 +3,10 @@
 It runs in the untrusted process, so nothing here is trusted: it only turns requests from the
 checker into calls on the student's objects, and their results into wire data (see codec.py).
 Whatever it answers, the checker parses as data and nothing else.
+
+``encode``, ``decode``, ``dumps`` and ``loads`` come from codec.py, whose source is sent ahead of this one.
 """
+# ruff: noqa: F821
 
 import itertools
 import traceback
@@ -47,7 +50,7 @@ def _from_handle(tagged):
     try:
         return _handles[tagged["id"]]
     except KeyError:
-        raise LookupError(f"the grader referred to an object the kernel no longer has (handle {tagged['id']})") from None
+        raise LookupError(f"the grader asked for an object the kernel no longer has (handle {tagged['id']})") from None
 
 
 def _user_namespace():
@@ -107,7 +110,8 @@ def _run(request, generators):
 
 def _describe(error):
     builtin = next((kind.__name__ for kind in type(error).__mro__
-                    if kind.__module__ == "builtins" and issubclass(kind, BaseException)), "Exception")
+                    if kind.__module__ == "builtins" and issubclass(kind, BaseException)),
+                   "Exception")
     frames = traceback.format_exception(type(error), error, error.__traceback__, limit=-4)
     return {"type": type(error).__name__, "builtin": builtin, "message": str(error)[:2000],
             "traceback": "".join(frames)[-4000:]}

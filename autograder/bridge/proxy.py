@@ -84,7 +84,7 @@ class Proxy:
 
     __slots__ = ("_bridge", "_handle", "_type_name")
 
-    def __init__(self, bridge: "Bridge", handle: int, type_name: str):
+    def __init__(self, bridge: Bridge, handle: int, type_name: str):
         object.__setattr__(self, "_bridge", bridge)
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_type_name", type_name)
@@ -129,7 +129,7 @@ class Proxy:
         return f"<student object of type {self._type_name}>"
 
     @staticmethod
-    def _autograder_call_many(proxy: "Proxy", n: int, args: tuple, kwargs: dict) -> list:
+    def _autograder_call_many(proxy: Proxy, n: int, args: tuple, kwargs: dict) -> list:
         if not isinstance(n, int) or n < 0:
             raise ValueError("call_many needs a non-negative number of calls")
         return proxy._bridge.request("call_many", target=proxy._handle, n=n, args=list(args), kwargs=kwargs)

@@ -1,0 +1,93 @@
+"""The bubblewrap sandbox: its exact command line, its limits as the kernel sees them, and refusal without it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.sandbox import KernelPlace, kernel_environment, make_sandbox
+from autograder.sandbox.bubblewrap import Bubblewrap, BubblewrapMissing
+from autograder.sandbox.limits import GIB, ResourceLimits
+from tests.conftest import mini_notebook
+
+
+@pytest.fixture
+def place(tmp_path):
+    place = KernelPlace(tmp_path / "work", tmp_path / "conn")
+    place.work.mkdir()
+    place.connection.mkdir()
+    return place
+
+
+def test_the_command_line_confines_the_kernel(place):
+    sandbox = Bubblewrap()
+    command = sandbox.wrap(["python", "-m", "ipykernel_launcher"], place)
+    assert command[0].endswith("bwrap")
+    assert "--unshare-net" in command or "--unshare-all" in command
+    assert {"--unshare-pid", "--die-with-parent", "--new-session"} <= set(command) or "--unshare-all" in command
+    assert "--die-with-parent" in command and "--new-session" in command
+    # /tmp is private and mounted before any bind that may lie under it
+    tmpfs = command.index("--tmpfs")
+    assert command[tmpfs + 1] == "/tmp"
+    binds = [i for i, arg in enumerate(command) if arg in ("--bind", "--ro-bind")]
+    assert all(i > tmpfs for i in binds if command[i + 1].startswith("/tmp"))
+    writable = {command[i + 1] for i in binds if command[i] == "--bind"}
+    assert writable == {str(place.work), str(place.connection)}
+    read_only = {command[i + 1] for i in binds if command[i] == "--ro-bind"}
+    assert read_only <= {"/usr", "/etc", sys.base_prefix, sys.prefix, "/bin", "/sbin", "/lib", "/lib64",
+                         str(Path(sys.executable).resolve().parent.parent)}
+    assert command[command.index("--chdir") + 1] == str(place.work)
+    if os.geteuid() == 0:
+        assert command[command.index("--") + 1] == "setpriv" and "--reuid=65534" in command
+    assert command[-3:] == ["python", "-m", "ipykernel_launcher"]
+
+
+def test_the_kernel_environment_points_home_and_caches_into_its_folder(place):
+    env = kernel_environment(place)
+    for name in ("HOME", "KERAS_HOME", "MPLCONFIGDIR", "IPYTHONDIR"):
+        assert env[name].startswith(str(place.work)), name
+    assert env["MALLOC_ARENA_MAX"] == "2" and env["PYTHONHASHSEED"] == "0"
+    assert not any(name.startswith(("AWS_", "GITHUB_")) for name in env)
+
+
+def test_limits_apply_inside_the_sandbox(place):
+    limits = ResourceLimits(address_space_bytes=3 * GIB, processes=100, file_size_bytes=GIB // 2, cpu_seconds=77)
+    sandbox = make_sandbox("bubblewrap", limits)
+    sandbox.prepare(place)
+    command = sandbox.wrap(["/bin/cat", "/proc/self/limits"], place)
+    text = subprocess.run(command, capture_output=True, text=True, preexec_fn=sandbox.preexec(),
+                          env=sandbox.environment(place), check=True).stdout
+    rows = {line[:26].strip(): line[26:].split() for line in text.splitlines()[1:]}
+    assert rows["Max address space"][0] == str(3 * GIB)
+    assert rows["Max file size"][0] == str(GIB // 2)
+    assert rows["Max cpu time"][0] == "77"
+    assert rows["Max processes"][0] == "100" or os.geteuid() != 0
+
+
+def test_the_kernel_runs_unprivileged_without_network(place):
+    sandbox = make_sandbox("bubblewrap")
+    sandbox.prepare(place)
+    code = ("import os, socket\nprint(os.getuid())\n"
+            "print(sorted(name for _, name in socket.if_nameindex()))")
+    command = sandbox.wrap([sys.executable, "-c", code], place)
+    lines = subprocess.run(command, capture_output=True, text=True, preexec_fn=sandbox.preexec(),
+                           env=sandbox.environment(place), check=True).stdout.splitlines()
+    assert lines[0] != "0"
+    assert lines[1] == "['lo']"
+
+
+def test_without_bubblewrap_grading_refuses_unless_told_otherwise(monkeypatch, mini_course, tmp_path):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with pytest.raises(BubblewrapMissing, match="--sandbox none"):
+        make_sandbox("bubblewrap")
+    empty_path = tmp_path / "bin"
+    empty_path.mkdir()
+    (tmp_path / "alice.ipynb").write_text(nbformat.writes(mini_notebook(mini_course)))
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "--root", str(mini_course), "grade", "mini",
+                           str(tmp_path), "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                          env={**os.environ, "PATH": str(empty_path)})
+    assert done.returncode == 2 and "bubblewrap (bwrap) is not installed" in done.stderr
+    assert "Traceback" not in done.stderr
