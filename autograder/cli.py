@@ -60,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="where kernels run (default: bubblewrap; none only for trusted notebooks)")
     grade.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
     grade.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
+    limits = grade.add_argument_group("limits per kernel")
+    limits.add_argument("--memory", type=float, default=4.0, help="address space in GiB (default 4; 0: none)")
+    limits.add_argument("--max-processes", type=int, default=256, help="processes and threads (default 256)")
+    limits.add_argument("--max-file-size", type=float, default=1.0, help="largest file written, GiB (default 1)")
+    limits.add_argument("--cpu-time", type=int, default=3600, help="CPU seconds (default 3600)")
+    limits.add_argument("--output-limit", type=int, default=1_000_000,
+                        help="characters of output per cell before it is cut (default 1000000)")
     grade.set_defaults(run=_grade)
     return parser
 
@@ -80,6 +87,7 @@ def _build(args) -> int:
 def _grade(args) -> int:
     from autograder.batch import ensure_built, grade_batch
     from autograder.grading import GradingOptions
+    from autograder.sandbox.limits import GIB, ResourceLimits
 
     assignment = find_assignment(args.name, args.root)
     submissions, warnings = collect_submissions(args.paths, assignment=args.name)
@@ -91,8 +99,11 @@ def _grade(args) -> int:
         console.print("[bold yellow]warning:[/] --sandbox none runs student code unconfined, with your user's "
                       "rights; use it for trusted notebooks only")
     manifest = ensure_built(assignment, say=lambda text: console.print(text))
+    limits = ResourceLimits(address_space_bytes=int(args.memory * GIB) or None, processes=args.max_processes,
+                            file_size_bytes=int(args.max_file_size * GIB), cpu_seconds=args.cpu_time)
     options = GradingOptions(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
-                             sandbox=args.sandbox, seed=args.seed)
+                             sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
+                             limits=limits)
     columns = (TextColumn("grading {task.fields[student]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(submissions), student="")
