@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from autograder.notebook import QuestionInfo
@@ -70,6 +70,7 @@ class Manifest:
     version: str
     questions: list[QuestionInfo]
     support_files: list[str]
+    preload: list[str] = field(default_factory=lambda: ["numpy"])  # imported before the first cell
 
     @property
     def autograded(self) -> list[QuestionInfo]:
@@ -77,14 +78,15 @@ class Manifest:
 
     def to_json(self) -> dict:
         return {"schema": MANIFEST_SCHEMA, "name": self.name, "version": self.version,
-                "questions": [asdict(q) for q in self.questions], "support_files": self.support_files}
+                "questions": [asdict(q) for q in self.questions], "support_files": self.support_files,
+                "preload": self.preload}
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
         if data.get("schema") != MANIFEST_SCHEMA:
             raise AssignmentError("dist/ was built by another version of autograder; run `autograder build` again")
         return cls(data["name"], data["version"], [QuestionInfo(**q) for q in data["questions"]],
-                   list(data["support_files"]))
+                   list(data["support_files"]), list(data.get("preload", ["numpy"])))
 
 
 def find_assignment(name: str, root: Path) -> Assignment:

@@ -9,10 +9,12 @@ from autograder import __version__
 from autograder.assignment import Assignment, load_manifest
 from autograder.checker import load_tests
 from autograder.gradebook import Gradebook
-from autograder.grading import GradingOptions, grade_submission, remove_stale_workdirs
+from autograder.grading import GradingOptions
 from autograder.ingest import Submission
+from autograder.kernel_pool import remove_stale_workdirs
 from autograder.results import SubmissionResult
 from autograder.sandbox import make_sandbox
+from autograder.scheduler import GradingJob, Scheduler, make_scheduler
 
 
 def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: None):
@@ -29,26 +31,34 @@ def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: 
 def grade_batch(assignment: Assignment, submissions: list[Submission], out: Path,
                 options: GradingOptions | None = None, regrade: bool = False,
                 on_result: Callable[[SubmissionResult, bool], None] = lambda result, reused: None,
-                ) -> list[SubmissionResult]:
-    """Grade every submission not yet in the gradebook (all of them with ``regrade``); return all results.
+                scheduler: Scheduler | None = None) -> list[SubmissionResult]:
+    """Grade every submission not yet in the gradebook (all of them with ``regrade``); return all results
+    in the order of ``submissions``.
 
-    ``on_result(result, reused)`` is called as each result is known; ``reused`` says it came from the gradebook.
+    ``on_result(result, reused)`` is called as each result is known; ``reused`` says it came from the
+    gradebook. Results are recorded one transaction each, as they come.
     """
     options = options or GradingOptions()
     make_sandbox(options.sandbox, options.limits)  # fail before grading anything when the sandbox cannot run here
     remove_stale_workdirs()
     manifest = ensure_built(assignment)
-    tests = load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
-    results = []
+    job = GradingJob(assignment, manifest, options, load_tests(assignment.tests_dir,
+                                                                [q.name for q in manifest.autograded]))
+    scheduler = scheduler or make_scheduler(None, workers=1, warm=False)
+    by_key: dict[tuple[str, str], SubmissionResult] = {}
     with Gradebook(out, assignment.name) as gradebook:
+        todo = []
         for submission in submissions:
-            result = None if regrade else gradebook.recorded(submission.student, submission.content_hash,
-                                                             manifest.version, __version__)
-            reused = result is not None
-            if result is None:
-                result = grade_submission(assignment, manifest, submission, options, tests)
-                gradebook.record(result)
-            results.append(result)
-            on_result(result, reused)
+            recorded = None if regrade else gradebook.recorded(submission.student, submission.content_hash,
+                                                               manifest.version, __version__)
+            if recorded is None:
+                todo.append(submission)
+            else:
+                by_key[submission.student, submission.content_hash] = recorded
+                on_result(recorded, True)
+        for result in scheduler.run(job, todo):
+            gradebook.record(result)
+            by_key[result.student, result.content_hash] = result
+            on_result(result, False)
         gradebook.export([q.name for q in manifest.autograded])
-    return results
+    return [by_key[s.student, s.content_hash] for s in submissions]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -50,9 +51,24 @@ def build_assignment(assignment: Assignment) -> Manifest:
         shutil.copy(zips[0], assignment.dist_dir / "autograder.zip")
         for name, source in tests.items():
             (assignment.tests_dir / f"{name}.py").write_text(source)
-    manifest = Manifest(assignment.name, assignment.source_version(), questions, support)
+    manifest = Manifest(assignment.name, assignment.source_version(), questions, support, _libraries(master))
     assignment.manifest_path.write_text(json.dumps(manifest.to_json(), indent=2) + "\n")
     return manifest
+
+
+PRELOADABLE = ("numpy", "pandas", "keras", "tensorflow", "torch", "jax")
+
+
+def _libraries(master: nbformat.NotebookNode) -> list[str]:
+    """The heavy libraries the assignment imports; kernels import them before the first cell."""
+    found = ["numpy"]
+    for cell in master.cells:
+        if cell.cell_type != "code":
+            continue
+        for name in PRELOADABLE:
+            if re.search(rf"^\s*(import|from)\s+{name}\b", cell.source, flags=re.MULTILINE) and name not in found:
+                found.append(name)
+    return found
 
 
 def _stable_cell_ids(student: nbformat.NotebookNode, master: nbformat.NotebookNode, name: str) -> None:

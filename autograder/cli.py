@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="where kernels run (default: bubblewrap; none only for trusted notebooks)")
     grade.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
     grade.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="submissions graded at once on this machine (default: the number of cores)")
+    grade.add_argument("--no-warm", dest="warm", action="store_false",
+                       help="start each kernel only when its submission is due (default: one is always ready)")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="grade on a Dask cluster instead of this machine")
     limits = grade.add_argument_group("limits per kernel")
     limits.add_argument("--memory", type=float, default=4.0, help="address space in GiB (default 4; 0: none)")
     limits.add_argument("--max-processes", type=int, default=256, help="processes and threads (default 256)")
@@ -88,6 +94,7 @@ def _grade(args) -> int:
     from autograder.batch import ensure_built, grade_batch
     from autograder.grading import GradingOptions
     from autograder.sandbox.limits import GIB, ResourceLimits
+    from autograder.scheduler import make_scheduler
 
     assignment = find_assignment(args.name, args.root)
     submissions, warnings = collect_submissions(args.paths, assignment=args.name)
@@ -114,7 +121,9 @@ def _grade(args) -> int:
                 skipped.append(result.student)
 
         skipped: list[str] = []
-        results = grade_batch(assignment, submissions, args.out, options, regrade=args.regrade, on_result=advance)
+        scheduler = make_scheduler(args.scheduler, args.workers, args.warm)
+        results = grade_batch(assignment, submissions, args.out, options, regrade=args.regrade, on_result=advance,
+                              scheduler=scheduler)
     if skipped:
         console.print(f"{len(skipped)} submission(s) were already graded and were not run again "
                       "(--regrade runs them)")

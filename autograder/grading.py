@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from autograder import __version__
 from autograder.assignment import Assignment, Manifest
 from autograder.bridge import Bridge, KernelDied
 from autograder.checker import failed_question, load_tests, missing_names, run_question
 from autograder.ingest import Submission
-from autograder.kernel import KernelSession, KernelStartError
-from autograder.kernel_setup import setup_code
+from autograder.kernel_pool import WarmKernels, prepare_kernel
 from autograder.notebook import InvalidNotebook, plan_run, read_submission
 from autograder.results import QuestionResult, SubmissionResult
 from autograder.sandbox import DEFAULT as DEFAULT_SANDBOX
-from autograder.sandbox import KernelPlace, make_sandbox
 from autograder.sandbox.limits import ResourceLimits
-
-WORKDIR_PREFIX = "autograder-"
-
-
-def remove_stale_workdirs() -> None:
-    """Remove the kernel folders of graders that were killed (their pid is in the folder's name)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
-        pid = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -45,8 +29,12 @@ class GradingOptions:
 
 
 def grade_submission(assignment: Assignment, manifest: Manifest, submission: Submission,
-                     options: GradingOptions | None = None, tests: dict | None = None) -> SubmissionResult:
-    """Grade one submission in a fresh kernel. ``tests`` (from ``load_tests``) may be shared by a batch."""
+                     options: GradingOptions | None = None, tests: dict | None = None,
+                     kernels: WarmKernels | None = None) -> SubmissionResult:
+    """Grade one submission in a fresh kernel (from ``kernels`` when given, else started here).
+
+    ``tests`` (from ``load_tests``) may be shared by a batch.
+    """
     options = options or GradingOptions()
     tests = tests or load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
     started = time.monotonic()
@@ -60,44 +48,26 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
         return result
 
     graded: dict[str, QuestionResult] = {}
-    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-") as tmp:
-        place = KernelPlace(Path(tmp) / "work", Path(tmp) / "conn")
-        place.work.mkdir()
-        place.connection.mkdir()
-        for relative in manifest.support_files:
-            target = place.work / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(assignment.public_dir / relative, target)
-        (place.work / f"{manifest.name}.ipynb").write_bytes(submission.data)
-        _run_notebook(tests, manifest, notebook, place, options, result, graded, started)
-
+    prepared = kernels.take() if kernels is not None else prepare_kernel(assignment, manifest, options)
+    try:
+        if prepared.problem:
+            result.raise_status("kernel-died", prepared.problem)
+        else:
+            prepared.add_notebook(f"{manifest.name}.ipynb", submission.data)
+            _run_notebook(tests, manifest, notebook, prepared, options, result, graded, time.monotonic())
+    finally:
+        prepared.close()
     result.questions = [graded.get(q.name) or failed_question(tests[q.name], _why_not_graded(result))
                         for q in manifest.autograded]
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
 
-def _run_notebook(tests, manifest, notebook, place, options, result, graded, started) -> None:
-    sandbox = make_sandbox(options.sandbox, options.limits)
-    kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
-                           sandbox.environment(place), preexec=sandbox.preexec(),
-                           prepare=lambda: sandbox.prepare(place))
-    kernel.limits.output_bytes_per_cell = options.output_bytes_per_cell
+def _run_notebook(tests, manifest, notebook, prepared, options, result, graded, started) -> None:
+    kernel, bridge = prepared.kernel, prepared.bridge
     deadline = started + options.notebook_timeout_s
-    try:
-        kernel.start()
-    except KernelStartError as error:
-        result.raise_status("kernel-died", f"the kernel did not start: {error}")
-        kernel.shutdown()
-        return
-    bridge = Bridge(kernel, call_timeout=options.call_timeout_s)
     bridge.deadline = deadline
     try:
-        for code in (bridge.install_code(), setup_code(options.seed, options.output_bytes_per_cell)):
-            setup = kernel.execute(code, timeout=60, store_history=False)
-            if setup.status != "ok":
-                result.raise_status("kernel-died", f"the grader could not set up the kernel: {setup.error_value}")
-                return
         plan = plan_run(notebook, manifest.questions)
         if not plan.steps:
             result.raise_status("ok", "the notebook has no code cells")
@@ -137,8 +107,17 @@ def _run_notebook(tests, manifest, notebook, place, options, result, graded, sta
         if partial is not None:
             graded[partial.name] = partial
         result.raise_status("kernel-died", "the kernel stopped while the grader was checking answers")
-    finally:
-        kernel.shutdown()
+
+
+def grading_failed(job, submission: Submission, error: Exception) -> SubmissionResult:
+    """The result of a submission the grader itself failed on: recorded, so the tutor sees it."""
+    manifest = job.manifest
+    result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version, __version__,
+                              submission.content_hash)
+    result.raise_status("error", f"the grader failed on this submission ({type(error).__name__}: {error}); "
+                                 "please report it")
+    result.questions = [failed_question(job.tests[q.name], "not graded") for q in manifest.autograded]
+    return result
 
 
 def _check(test_file, bridge: Bridge) -> QuestionResult:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,10 @@ from autograder.bridge.agent import MIME as BRIDGE_MIME
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 INTERRUPT_GRACE_S = 5.0
+# Kernels are started from this one long-lived thread. bubblewrap's --die-with-parent (PR_SET_PDEATHSIG)
+# fires when the *thread* that forked it exits, so a kernel started from a short-lived thread (a warm-kernel
+# helper) would be killed as soon as that thread ended.
+_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel-launcher")
 
 
 class KernelStartError(RuntimeError):
@@ -83,9 +88,9 @@ class KernelSession:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
                 "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
         with open(self._log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                self._wrap(argv), cwd=self.workdir, env=self._env, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=log, start_new_session=True, preexec_fn=self._preexec)
+            self.process = _LAUNCHER.submit(
+                subprocess.Popen, self._wrap(argv), cwd=self.workdir, env=self._env, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=log, start_new_session=True, preexec_fn=self._preexec).result()
         self.client = BlockingKernelClient()
         self.client.load_connection_file(connection_file)
         self.client.start_channels()

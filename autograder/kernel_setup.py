@@ -1,8 +1,9 @@
 """Code run in every kernel before the first student cell. Sent as source (see ``setup_code``).
 
-- Seeds: Python's and NumPy's global generators now; Keras, TensorFlow and PyTorch as soon as the notebook
-  imports them (an import hook), with TensorFlow's op determinism and PyTorch's deterministic algorithms.
-  Same submission, same seed, same machine: same grade.
+- Preload: the assignment's libraries (numpy, keras...) are imported before the first cell.
+- Seeds: Python's and NumPy's global generators and every preloaded framework, then any framework the
+  notebook imports later as soon as it does (an import hook), with TensorFlow's op determinism and PyTorch's
+  deterministic algorithms. Same submission, same seed, same machine: same grade.
 - Output: each cell's stdout and stderr are cut after a byte limit, so a runaway print loop cannot flood the
   grader; the grader still sees that the limit was reached and flags the submission.
 Nothing here is a security boundary (the notebook can undo it); it keeps honest notebooks deterministic and
@@ -10,17 +11,11 @@ cheap. The checker trusts none of it.
 """
 
 _SOURCE = r'''
-def _autograder_setup(seed, output_limit):
+def _autograder_setup(seed, output_limit, preload):
+    import importlib
     import importlib.util
     import random
     import sys
-
-    random.seed(seed)
-    try:
-        import numpy
-        numpy.random.seed(seed)
-    except ImportError:
-        pass
 
     def seed_framework(name, module):
         try:
@@ -56,6 +51,20 @@ def _autograder_setup(seed, output_limit):
 
     sys.meta_path.insert(0, SeedOnImport())
 
+    # The course's libraries are imported before the first cell (while the previous submission is still
+    # being graded, for a warm kernel); then everything is seeded, so a warm and a cold kernel start alike.
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    random.seed(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed)
+    for name in ("keras", "tensorflow", "torch"):
+        if name in sys.modules:
+            seed_framework(name, sys.modules[name])
+
     class LimitedStream:
         def __init__(self, stream):
             self._stream = stream
@@ -84,10 +93,12 @@ def _autograder_setup(seed, output_limit):
     get_ipython().events.register("pre_execute", new_cell)
 
 
-_autograder_setup(SEED, OUTPUT_LIMIT)
+_autograder_setup(SEED, OUTPUT_LIMIT, PRELOAD)
 del _autograder_setup
 '''
 
 
-def setup_code(seed: int, output_limit: int) -> str:
-    return _SOURCE.replace("SEED", str(int(seed))).replace("OUTPUT_LIMIT", str(int(output_limit)))
+def setup_code(seed: int, output_limit: int, preload: tuple[str, ...] = ("numpy",)) -> str:
+    names = [name for name in preload if name.isidentifier()]
+    return (_SOURCE.replace("SEED", str(int(seed))).replace("OUTPUT_LIMIT", str(int(output_limit)))
+            .replace("PRELOAD", repr(names)))

@@ -14,7 +14,8 @@ import nbformat
 import pytest
 
 from autograder.batch import grade_batch
-from autograder.grading import WORKDIR_PREFIX, GradingOptions
+from autograder.grading import GradingOptions
+from autograder.kernel_pool import WORKDIR_PREFIX
 from autograder.ingest import Submission
 from tests.conftest import MINI_GOOD, mini_notebook
 

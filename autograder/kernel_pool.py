@@ -1,0 +1,133 @@
+"""Kernels ready for a submission: started in their sandbox, set up, with the course's libraries imported.
+
+``prepare_kernel`` makes one (cold). ``WarmKernels`` always has the next one being prepared in the
+background while the current submission is graded, so the kernel's start and TensorFlow's import leave the
+critical path. Either way each kernel serves exactly one submission and is then destroyed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.assignment import Assignment, Manifest
+from autograder.bridge import Bridge
+from autograder.kernel import KernelSession, KernelStartError
+from autograder.kernel_setup import setup_code
+from autograder.sandbox import KernelPlace, make_sandbox
+
+WORKDIR_PREFIX = "autograder-"
+SETUP_TIMEOUT_S = 300  # importing TensorFlow or torch on a busy machine can take a while
+
+
+@dataclass
+class PreparedKernel:
+    folder: Path
+    place: KernelPlace
+    kernel: KernelSession
+    bridge: Bridge
+    problem: str = ""  # why the kernel is not usable, if it is not
+    sandbox: object = field(default=None, repr=False)
+
+    def add_notebook(self, file_name: str, data: bytes) -> None:
+        path = self.place.work / file_name
+        path.write_bytes(data)
+        self.sandbox.prepare(self.place)
+
+    def close(self) -> None:
+        self.kernel.shutdown()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> PreparedKernel:
+    folder = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
+    place = KernelPlace(folder / "work", folder / "conn")
+    place.work.mkdir()
+    place.connection.mkdir()
+    for relative in manifest.support_files:
+        target = place.work / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(assignment.public_dir / relative, target)
+    sandbox = make_sandbox(options.sandbox, options.limits)
+    kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
+                           sandbox.environment(place), preexec=sandbox.preexec(),
+                           prepare=lambda: sandbox.prepare(place))
+    kernel.limits.output_bytes_per_cell = options.output_bytes_per_cell
+    prepared = PreparedKernel(folder, place, kernel, Bridge(kernel, call_timeout=options.call_timeout_s),
+                              sandbox=sandbox)
+    try:
+        kernel.start()
+    except KernelStartError as error:
+        prepared.problem = f"the kernel did not start: {error}"
+        return prepared
+    setup = setup_code(options.seed, options.output_bytes_per_cell, tuple(manifest.preload))
+    for code in (prepared.bridge.install_code(), setup):
+        run = kernel.execute(code, timeout=SETUP_TIMEOUT_S, store_history=False)
+        if run.status != "ok":
+            prepared.problem = f"the grader could not set up the kernel: {run.error_name} {run.error_value}"
+            break
+    return prepared
+
+
+def remove_stale_workdirs() -> None:
+    """Remove the kernel folders of graders that were killed (their pid is in the folder's name)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        pid = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+class KernelBudget:
+    """How many more kernels a batch needs, shared by its workers, so none is prepared for nothing."""
+
+    def __init__(self, needed: int):
+        self._left = needed
+        self._lock = threading.Lock()
+
+    def claim(self) -> bool:
+        with self._lock:
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
+
+
+class WarmKernels:
+    """One worker's supply of kernels: ``take`` returns a ready kernel and starts preparing the next."""
+
+    def __init__(self, assignment: Assignment, manifest: Manifest, options, budget: KernelBudget):
+        self._args = (assignment, manifest, options)
+        self._budget = budget
+        self._next: PreparedKernel | None = None
+        self._thread: threading.Thread | None = None
+        self._start_next()
+
+    def _start_next(self) -> None:
+        if not self._budget.claim():
+            self._thread = None
+            return
+
+        def work() -> None:
+            self._next = prepare_kernel(*self._args)
+
+        self._thread = threading.Thread(target=work, name="warm-kernel", daemon=True)
+        self._thread.start()
+
+    def take(self) -> PreparedKernel:
+        if self._thread is None:  # the budget ran out early (another worker took more): prepare one now
+            return prepare_kernel(*self._args)
+        self._thread.join()
+        kernel, self._next = self._next, None
+        self._start_next()
+        return kernel
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._next is not None:
+            self._next.close()
+            self._next = None
