@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="start each kernel only when its submission is due (default: one is always ready)")
     grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="grade on a Dask cluster instead of this machine")
+    grade.add_argument("--gpus", metavar="0,1|all",
+                       help="GPUs for the workers, one each in turn (default: none, grade on the CPU)")
+    grade.add_argument("--threads", type=int, default=1, help="CPU threads per kernel (default 1)")
+    grade.add_argument("--keras-backend", choices=["tensorflow", "torch", "jax"],
+                       help="Keras backend in the kernels (default: $KERAS_BACKEND, else tensorflow)")
     limits = grade.add_argument_group("limits per kernel")
     limits.add_argument("--memory", type=float, default=4.0, help="address space in GiB (default 4; 0: none)")
     limits.add_argument("--max-processes", type=int, default=256, help="processes and threads (default 256)")
@@ -110,7 +115,10 @@ def _grade(args) -> int:
                             file_size_bytes=int(args.max_file_size * GIB), cpu_seconds=args.cpu_time)
     options = GradingOptions(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
                              sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
-                             limits=limits)
+                             limits=limits, threads=args.threads)
+    if args.keras_backend:
+        os.environ["KERAS_BACKEND"] = args.keras_backend  # kernels inherit it (sandbox.kernel_environment)
+    gpus = _gpus(args.gpus)
     columns = (TextColumn("grading {task.fields[student]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(submissions), student="")
@@ -121,7 +129,7 @@ def _grade(args) -> int:
                 skipped.append(result.student)
 
         skipped: list[str] = []
-        scheduler = make_scheduler(args.scheduler, args.workers, args.warm)
+        scheduler = make_scheduler(args.scheduler, args.workers, args.warm, gpus)
         results = grade_batch(assignment, submissions, args.out, options, regrade=args.regrade, on_result=advance,
                               scheduler=scheduler)
     if skipped:
@@ -131,6 +139,20 @@ def _grade(args) -> int:
     out.print(f"results: {args.out / 'results'}   gradebook: {args.out / 'gradebook.csv'} "
               f"(record: {args.out / 'gradebook.sqlite'})")
     return 0
+
+
+def _gpus(spec: str | None) -> list[str]:
+    if not spec:
+        return []
+    if spec == "all":
+        found = sorted(int(p.name[6:]) for p in Path("/dev").glob("nvidia[0-9]*"))
+        if not found:
+            raise ValueError("--gpus all: this machine has no NVIDIA GPU (/dev/nvidia0 is missing)")
+        return [str(index) for index in found]
+    devices = [part.strip() for part in spec.split(",") if part.strip()]
+    if not all(device.isdigit() for device in devices):
+        raise ValueError(f"--gpus takes device numbers like 0,1 or 'all', not {spec!r}")
+    return devices
 
 
 def _table(results, questions) -> Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -26,6 +27,8 @@ class GradingOptions:
     sandbox: str = DEFAULT_SANDBOX
     output_bytes_per_cell: int = 1_000_000
     limits: ResourceLimits = field(default_factory=ResourceLimits)
+    gpu: str | None = None  # the GPU this worker's kernels may use; None: CPU only
+    threads: int = 1  # fixed per kernel, so grades do not depend on the machine's load
 
 
 def grade_submission(assignment: Assignment, manifest: Manifest, submission: Submission,
@@ -39,7 +42,8 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
     tests = tests or load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
     started = time.monotonic()
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version,
-                              __version__, submission.content_hash)
+                              __version__, submission.content_hash, device=f"cuda:{options.gpu}" if options.gpu
+                              else "cpu", keras_backend=os.environ.get("KERAS_BACKEND", "tensorflow"))
     try:
         notebook = read_submission(submission.data)
     except InvalidNotebook as error:

@@ -44,6 +44,8 @@ class SubmissionResult:
     message: str = ""
     questions: list[QuestionResult] = field(default_factory=list)
     seconds: float = 0.0
+    device: str = "cpu"  # where the kernel ran: "cpu" or "cuda:N"
+    keras_backend: str = ""
 
     @property
     def total(self) -> float:

@@ -33,3 +33,24 @@ def test_two_warm_workers_give_the_same_results_as_one_cold_worker(mini, mini_co
     assert comparable(warm) == comparable(cold)
     assert [r.total for r in warm] == [1, 4, 1, 4, 1, 0]  # safe_log comes with the template
     assert (tmp_path / "warm" / "gradebook.csv").read_text() == (tmp_path / "cold" / "gradebook.csv").read_text()
+
+
+def test_each_worker_owns_one_gpu_and_results_say_which(mini, mini_course, tmp_path):
+    assignment, _ = mini
+    results = grade_batch(assignment, class_of(mini_course, size=4), tmp_path / "gpus", GradingOptions(),
+                          scheduler=LocalScheduler(2, warm=True, gpus=["0", "1"]))
+    devices = {r.device for r in results if r.status != "invalid-notebook"}
+    assert devices == {"cuda:0", "cuda:1"}
+    assert [r.total for r in results] == [1, 4, 1, 4, 0]  # grades do not depend on the device
+
+
+def test_a_gpu_kernel_sees_only_its_device_and_no_address_space_limit(tmp_path):
+    from autograder.sandbox import KernelPlace, make_sandbox
+
+    place = KernelPlace(tmp_path / "work", tmp_path / "conn")
+    sandbox = make_sandbox("bubblewrap", gpu="1", threads=2)
+    env = sandbox.environment(place)
+    assert env["CUDA_VISIBLE_DEVICES"] == "1" and env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+    assert env["OMP_NUM_THREADS"] == "2"
+    assert sandbox.limits.address_space_bytes is None
+    assert make_sandbox("bubblewrap").environment(place)["CUDA_VISIBLE_DEVICES"] == ""

@@ -37,10 +37,12 @@ class Sandbox(Protocol):
         """Run in the child before exec (resource limits), or None."""
 
 
-def kernel_environment(place: KernelPlace, home: str | None = None) -> dict[str, str]:
-    """Variables every kernel gets: its own HOME and config folders, fixed seeds and thread counts."""
+def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | None = None,
+                       threads: int = 1) -> dict[str, str]:
+    """Variables every kernel gets: its own HOME and config folders, fixed seeds and thread counts, and
+    the one GPU it may use (none: CUDA_VISIBLE_DEVICES is empty, so grading is on the CPU)."""
     home = home or str(place.work)
-    keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "TZ") if name in os.environ}
+    keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "TZ", "KERAS_BACKEND") if name in os.environ}
     return {
         **keep,
         "HOME": home,
@@ -52,9 +54,14 @@ def kernel_environment(place: KernelPlace, home: str | None = None) -> dict[str,
         "MPLBACKEND": "Agg",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1",
-        "TF_NUM_INTRAOP_THREADS": "1",
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "TF_NUM_INTRAOP_THREADS": str(threads),
         "TF_NUM_INTEROP_THREADS": "1",
+        "CUDA_VISIBLE_DEVICES": gpu or "",
+        "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+        "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+        "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True",
         "TF_DETERMINISTIC_OPS": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MALLOC_ARENA_MAX": "2",
@@ -66,6 +73,9 @@ class NoSandbox:
 
     name = "none"
 
+    def __init__(self, gpu: str | None = None, threads: int = 1):
+        self.gpu, self.threads = gpu, threads
+
     def prepare(self, place: KernelPlace) -> None:
         pass
 
@@ -73,24 +83,29 @@ class NoSandbox:
         return argv
 
     def environment(self, place: KernelPlace) -> dict[str, str]:
-        return kernel_environment(place)
+        return kernel_environment(place, gpu=self.gpu, threads=self.threads)
 
     def preexec(self):
         return None
 
 
-def _bubblewrap(limits) -> Sandbox:
+def _bubblewrap(limits, **device) -> Sandbox:
     from autograder.sandbox.bubblewrap import Bubblewrap
 
-    return Bubblewrap(limits)
+    return Bubblewrap(limits, **device)
 
 
-BACKENDS: dict[str, Callable[..., Sandbox]] = {"bubblewrap": _bubblewrap, "none": lambda limits: NoSandbox()}
+BACKENDS: dict[str, Callable[..., Sandbox]] = {
+    "bubblewrap": _bubblewrap,
+    "none": lambda limits, **device: NoSandbox(**device),
+}
 DEFAULT = "bubblewrap"
 
 
-def make_sandbox(name: str, limits=None) -> Sandbox:
-    """The named backend; raises ValueError (unknown name) or RuntimeError (cannot run here)."""
+def make_sandbox(name: str, limits=None, gpu: str | None = None, threads: int = 1) -> Sandbox:
+    """The named backend; raises ValueError (unknown name) or RuntimeError (cannot run here).
+
+    ``gpu`` is the device the kernel may use (None: CPU only); ``threads`` its fixed thread count."""
     if name not in BACKENDS:
         raise ValueError(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}")
-    return BACKENDS[name](limits)
+    return BACKENDS[name](limits, gpu=gpu, threads=threads)

@@ -3,9 +3,11 @@ private /tmp; no network; dies with the grader; resource limits on top."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from autograder.sandbox.limits import ResourceLimits, sandbox_uid
@@ -18,7 +20,7 @@ class BubblewrapMissing(RuntimeError):
 class Bubblewrap:
     name = "bubblewrap"
 
-    def __init__(self, limits: ResourceLimits | None = None):
+    def __init__(self, limits: ResourceLimits | None = None, gpu: str | None = None, threads: int = 1):
         self.executable = shutil.which("bwrap")
         if self.executable is None:
             raise BubblewrapMissing(
@@ -26,6 +28,11 @@ class Bubblewrap:
                 "(`apt-get install bubblewrap`, which `make` does when it can) or, for trusted notebooks only, "
                 "pass --sandbox none")
         self.limits = limits or ResourceLimits()
+        if gpu is not None:
+            # CUDA reserves huge virtual ranges and fails under an address-space limit (DESIGN.md):
+            # on a GPU the frameworks' own memory settings cap memory instead.
+            self.limits = replace(self.limits, address_space_bytes=None)
+        self.gpu, self.threads = gpu, threads
         self.uid = sandbox_uid()
 
     def wrap(self, argv: list[str], place) -> list[str]:
@@ -48,6 +55,9 @@ class Bubblewrap:
         for prefix in sorted({sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent.parent)}):
             if not prefix.startswith("/usr/"):
                 command += _bind(Path(prefix))
+        if self.gpu is not None:
+            for device in sorted(glob.glob("/dev/nvidia*")):
+                command += ["--dev-bind", device, device]
         command += [*_bind(place.work, writable=True), *_bind(place.connection, writable=True),
                     "--chdir", str(place.work), "--hostname", "sandbox", "--"]
         if self.uid is not None:
@@ -58,7 +68,7 @@ class Bubblewrap:
     def environment(self, place) -> dict[str, str]:
         from autograder.sandbox import kernel_environment
 
-        return kernel_environment(place)
+        return kernel_environment(place, gpu=self.gpu, threads=self.threads)
 
     def prepare(self, place) -> None:
         """The kernel's folders belong to the user it runs as."""

@@ -28,11 +28,11 @@ class Scheduler(Protocol):
         """Grade every submission; yield results in the order they finish."""
 
 
-def make_scheduler(address: str | None, workers: int, warm: bool) -> Scheduler:
+def make_scheduler(address: str | None, workers: int, warm: bool, gpus: list[str] | None = None) -> Scheduler:
     if address:
         from autograder.scheduler.dask import DaskScheduler
 
         return DaskScheduler(address)
     from autograder.scheduler.local import LocalScheduler
 
-    return LocalScheduler(workers, warm)
+    return LocalScheduler(workers, warm, gpus)

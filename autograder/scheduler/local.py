@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 
 from autograder.grading import grade_submission, grading_failed
 from autograder.ingest import Submission
@@ -19,11 +20,12 @@ from autograder.scheduler import GradingJob
 
 
 class LocalScheduler:
-    def __init__(self, workers: int, warm: bool = True):
+    def __init__(self, workers: int, warm: bool = True, gpus: list[str] | None = None):
         if workers < 1:
             raise ValueError(f"--workers must be at least 1, not {workers}")
         self.workers = workers
         self.warm = warm
+        self.gpus = gpus or []  # worker k owns gpus[k % len(gpus)]
 
     def run(self, job: GradingJob, submissions: list[Submission]) -> Iterator[SubmissionResult]:
         budget = KernelBudget(sum(_runnable(s) for s in submissions))
@@ -31,19 +33,23 @@ class LocalScheduler:
         lock = threading.Lock()
         local = threading.local()
 
-        def kernels() -> WarmKernels | None:
-            if not self.warm:
-                return None
-            if not hasattr(local, "kernels"):
-                local.kernels = WarmKernels(job.assignment, job.manifest, job.options, budget)
+        def worker_options():
+            if not hasattr(local, "options"):
                 with lock:
-                    supplies.append(local.kernels)
-            return local.kernels
+                    index = len(supplies)
+                    supplies.append(None)
+                gpu = self.gpus[index % len(self.gpus)] if self.gpus else None
+                local.options = replace(job.options, gpu=gpu)
+                local.kernels = (WarmKernels(job.assignment, job.manifest, local.options, budget)
+                                 if self.warm else None)
+                supplies[index] = local.kernels
+            return local.options, local.kernels
 
         def grade(submission: Submission) -> SubmissionResult:
             try:
-                supply = kernels() if _runnable(submission) else None
-                return grade_submission(job.assignment, job.manifest, submission, job.options, job.tests, supply)
+                options, supply = worker_options()
+                supply = supply if _runnable(submission) else None
+                return grade_submission(job.assignment, job.manifest, submission, options, job.tests, supply)
             except Exception as error:  # a grader bug on one submission must not lose the others
                 return grading_failed(job, submission, error)
 
@@ -53,7 +59,8 @@ class LocalScheduler:
                     yield future.result()
             finally:
                 for supply in supplies:
-                    supply.close()
+                    if supply is not None:
+                        supply.close()
 
 
 def _runnable(submission: Submission) -> bool:
