@@ -4,16 +4,21 @@ Usage: python benchmarks/fork_experiment.py cold-parent   # parent only imported
        python benchmarks/fork_experiment.py warm-parent   # parent also trained once before forking
 Each child trains a tiny model with a fixed seed and prints its losses and time. Findings: docs/design.md.
 """
-import os, time, sys
+import os
+import sys
+import time
+
 t = time.time()
-import numpy as np
-import keras
+import keras  # noqa: E402 - the import is what is timed
+import numpy as np  # noqa: E402
+
 print("import", round(time.time() - t, 2), flush=True)
 
 def child_work(tag):
     t = time.time()
     keras.utils.set_random_seed(1)
-    x = np.random.rand(256, 8).astype("float32"); y = x.sum(1, keepdims=True)
+    x = np.random.rand(256, 8).astype("float32")
+    y = x.sum(1, keepdims=True)
     m = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
     m.compile("adam", "mse")
     h = m.fit(x, y, epochs=3, verbose=0)
