@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := demo-out
 
-.PHONY: demo test test-slow install clean
+.PHONY: demo test test-slow install clean docker-image
 
 install: $(STAMP)
 
@@ -30,6 +30,9 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+docker-image:
+	docker build -f grader.Dockerfile -t autograder-grader:latest .
 
 clean:
 	rm -rf $(DEMO_OUT) dist .pytest_cache

@@ -56,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell (default 120)")
     grade.add_argument("--notebook-timeout", type=float, default=900.0,
                        help="seconds per notebook, tests included (default 900)")
-    grade.add_argument("--sandbox", default="bubblewrap", choices=["bubblewrap", "none"],
+    grade.add_argument("--sandbox", default="bubblewrap", choices=["bubblewrap", "docker", "none"],
                        help="where kernels run (default: bubblewrap; none only for trusted notebooks)")
+    grade.add_argument("--image", help="the grading image for --sandbox docker (default: autograder-grader:latest)")
     grade.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
     grade.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -116,6 +117,8 @@ def _grade(args) -> int:
     options = GradingOptions(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
                              sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
                              limits=limits, threads=args.threads)
+    if args.image:
+        os.environ["AUTOGRADER_DOCKER_IMAGE"] = args.image  # read by the docker sandbox backend
     if args.keras_backend:
         os.environ["KERAS_BACKEND"] = args.keras_backend  # kernels inherit it (sandbox.kernel_environment)
     gpus = _gpus(args.gpus)

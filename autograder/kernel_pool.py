@@ -40,6 +40,9 @@ class PreparedKernel:
 
     def close(self) -> None:
         self.kernel.shutdown()
+        cleanup = getattr(self.sandbox, "cleanup", None)  # a container backend removes its container now
+        if cleanup is not None:
+            cleanup(self.place)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from autograder.batch import grade_batch
 from autograder.grading import GradingOptions
-from autograder.kernel_pool import WORKDIR_PREFIX
 from autograder.ingest import Submission
+from autograder.kernel_pool import WORKDIR_PREFIX
 from tests.conftest import MINI_GOOD, mini_notebook
 
 WRONG = {"def double": "def double(x):\n    return x + x + 1",

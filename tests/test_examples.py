@@ -9,6 +9,7 @@ from autograder.assignment import find_assignment
 from autograder.batch import grade_batch
 from autograder.grading import GradingOptions
 from autograder.ingest import collect_submissions
+from autograder.scheduler.local import LocalScheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "expected.json").is_file())
@@ -19,7 +20,8 @@ def graded(request, tmp_path_factory):
     name = request.param
     submissions, _ = collect_submissions([ROOT / "examples" / name / "submissions"])
     out = tmp_path_factory.mktemp(f"graded-{name}")
-    results = grade_batch(find_assignment(name, ROOT), submissions, out, GradingOptions(cell_timeout_s=15))
+    results = grade_batch(find_assignment(name, ROOT), submissions, out, GradingOptions(cell_timeout_s=15),
+                          scheduler=LocalScheduler(2))
     expected = json.loads((ROOT / "examples" / name / "expected.json").read_text())
     return {r.student: r for r in results}, expected, out
 

@@ -95,8 +95,16 @@ def _bubblewrap(limits, **device) -> Sandbox:
     return Bubblewrap(limits, **device)
 
 
+def _docker(limits, **device) -> Sandbox:
+    """The image comes from AUTOGRADER_DOCKER_IMAGE, which the CLI's --image sets."""
+    from autograder.sandbox.docker import DEFAULT_IMAGE, Docker
+
+    return Docker(limits, image=os.environ.get("AUTOGRADER_DOCKER_IMAGE") or DEFAULT_IMAGE, **device)
+
+
 BACKENDS: dict[str, Callable[..., Sandbox]] = {
     "bubblewrap": _bubblewrap,
+    "docker": _docker,
     "none": lambda limits, **device: NoSandbox(**device),
 }
 DEFAULT = "bubblewrap"

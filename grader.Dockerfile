@@ -1,0 +1,56 @@
+# The course's GPU grading image. `autograder grade … --sandbox docker` runs each student kernel in a throw-away
+# container of it (autograder/sandbox/docker.py), with no network: everything a kernel may need is installed here.
+# Build from the repository root:
+#   docker build -f grader.Dockerfile -t autograder-grader:latest .
+# Check that TensorFlow sees a GPU (needs the NVIDIA container toolkit on the host):
+#   docker run --rm --gpus all autograder-grader:latest
+
+# TensorFlow 2.21 built for CUDA, on Python 3.11: the version pyproject.toml asks for. A fixed tag, so a rebuild
+# gets the same libraries.
+FROM tensorflow/tensorflow:2.21.0-gpu
+
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /opt/autograder
+COPY pyproject.toml README.md ./
+COPY autograder/ ./autograder/
+
+# pyproject.toml asks for tensorflow-cpu, which would overwrite the base image's CUDA build of TensorFlow. So the
+# project's dependencies are installed with tensorflow in its place (the base image's 2.21 satisfies it, and keras
+# and numpy stay the ones TensorFlow was tested with), then the project itself without dependencies. Last, what the
+# grader's kernel command needs must be there: python with ipykernel, and prlimit (util-linux) for the memory limit.
+RUN python -c "import tomllib; \
+deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; \
+print('\n'.join(d.replace('tensorflow-cpu', 'tensorflow', 1) for d in deps))" > /tmp/requirements.txt \
+ && python -m pip install --no-cache-dir -r /tmp/requirements.txt \
+ && python -m pip install --no-cache-dir --no-deps . \
+ && rm /tmp/requirements.txt \
+ && python -c "import autograder, ipykernel, keras, matplotlib, sklearn, tensorflow" \
+ && prlimit --version
+
+# A grader running as root starts kernels as uid 1000 (it passes --user; USER below is for starting the image by
+# hand); one that is not root starts them as itself. Some base images already have a uid 1000 (ubuntu): it makes way.
+RUN if id -u 1000 >/dev/null 2>&1; then userdel --remove "$(id -nu 1000)"; fi \
+ && useradd --uid 1000 --user-group --create-home --shell /bin/bash grader
+
+# Kernels run with --network none: pip and Hugging Face are told so, and fail at once instead of retrying. The
+# grader points HOME and the caches into each kernel's work folder; these are the defaults for a container started
+# by hand.
+ENV PIP_NO_INDEX=1 \
+    HF_HUB_OFFLINE=1 \
+    HF_DATASETS_OFFLINE=1 \
+    KERAS_BACKEND=tensorflow \
+    HOME=/home/grader \
+    KERAS_HOME=/home/grader/.keras \
+    MPLCONFIGDIR=/home/grader/.matplotlib \
+    MPLBACKEND=Agg \
+    TF_CPP_MIN_LOG_LEVEL=2
+
+# Numeric, so that a runtime can tell it is not root without reading the image's /etc/passwd.
+USER 1000:1000
+WORKDIR /home/grader
+
+CMD ["python", "-c", "import tensorflow as tf; print('TensorFlow', tf.__version__, tf.config.list_physical_devices('GPU'))"]

