@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy
 
-from autograder.bridge import Bridge, BridgeError, BridgeTimeout, KernelDied, MissingName, StudentCodeError
+from autograder.bridge import Bridge, BridgeError, BridgeTimeout, KernelDied, MissingName, StudentCodeError, codec
 from autograder.results import QuestionResult, TestOutcome
 from autograder.testfile import TestCase, TestFile, read_test_file
+from autograder.testing import collecting_artifacts, stop_collecting
 
 _OWN_MODULES = {"np": numpy, "numpy": numpy}
 
@@ -36,16 +37,25 @@ def run_question(test_file: TestFile, bridge: Bridge) -> QuestionResult:
     """Run every test case of one question. If the kernel dies, the remaining tests fail with that reason."""
     outcomes: list[TestOutcome] = []
     missing: set[str] = set()
-    for case in test_file.cases:
-        try:
-            outcomes.append(_run_case(case, bridge, missing))
-        except KernelDied as died:
-            outcomes += [TestOutcome(rest.name, 0.0, rest.points, False, rest.hidden, str(died))
-                         for rest in test_file.cases[len(outcomes):]]
-            break
+    artifacts, token = collecting_artifacts()
+    try:
+        for case in test_file.cases:
+            try:
+                outcomes.append(_run_case(case, bridge, missing))
+            except KernelDied as died:
+                outcomes += [TestOutcome(rest.name, 0.0, rest.points, False, rest.hidden, str(died))
+                             for rest in test_file.cases[len(outcomes):]]
+                break
+    finally:
+        stop_collecting(token)
     result = _score(test_file, outcomes)
     result.note = ", ".join(sorted(missing))
+    result.artifacts = {name: codec.encode(array, _no_handle) for name, array in artifacts.items()}
     return result
+
+
+def _no_handle(value):
+    raise TypeError("artifacts are arrays")
 
 
 def missing_names(result: QuestionResult) -> bool:

@@ -16,6 +16,9 @@ import re
 import sqlite3
 from pathlib import Path
 
+import numpy
+
+from autograder.bridge import codec
 from autograder.results import SubmissionResult
 
 SCHEMA = """
@@ -102,7 +105,11 @@ class Gradebook:
         return SubmissionResult.from_json(json.loads(row[0])) if row else None
 
     def record(self, result: SubmissionResult) -> None:
-        """Store one result and its tests in a single transaction (replacing a regraded one), then export it."""
+        """Store one result and its tests in a single transaction (replacing a regraded one), then export it.
+
+        Artifacts (arrays for feedback pages) go to artifacts/STUDENT/QUESTION.NAME.npy, not into the database.
+        """
+        self._write_artifacts(result)
         key = (result.student, result.content_hash, result.assignment_version, result.grader_version)
         with self.db:
             self.db.execute("DELETE FROM submissions WHERE student = ? AND content_hash = ? AND "
@@ -142,6 +149,19 @@ class Gradebook:
         os.replace(temporary, path)
         return path
 
+    def _write_artifacts(self, result: SubmissionResult) -> None:
+        folder = self.out / "artifacts" / safe_file_name(result.student)
+        for question in result.questions:
+            for name, encoded in question.artifacts.items():
+                try:
+                    array = codec.decode(encoded, _no_handle)
+                except codec.WireError:
+                    continue
+                folder.mkdir(parents=True, exist_ok=True)
+                numpy.save(folder / f"{safe_file_name(question.name)}.{safe_file_name(name)}.npy", array,
+                           allow_pickle=False)
+            question.artifacts = {}
+
     def _write_json(self, result: SubmissionResult) -> None:
         folder = self.out / "results"
         folder.mkdir(exist_ok=True)
@@ -149,6 +169,10 @@ class Gradebook:
         temporary = path.with_suffix(".json.tmp")
         temporary.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(temporary, path)
+
+
+def _no_handle(tagged):
+    raise codec.WireError("artifacts hold arrays only")
 
 
 def _number(value: float) -> str:

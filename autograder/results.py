@@ -30,6 +30,7 @@ class QuestionResult:
     max_points: float
     tests: list[TestOutcome] = field(default_factory=list)
     note: str = ""  # why the question could not be graded normally, if it could not
+    artifacts: dict[str, dict] = field(default_factory=dict)  # name -> codec-encoded array, for feedback pages
 
 
 @dataclass

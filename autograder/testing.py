@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 
@@ -16,3 +17,34 @@ def call_many(function: Callable[..., Any], n: int, *args: Any, **kwargs: Any) -
     if batched is not None:
         return batched(function, n, args, kwargs)
     return [function(*args, **kwargs) for _ in range(n)]
+
+
+_ARTIFACTS: ContextVar[dict | None] = ContextVar("autograder_artifacts", default=None)
+MAX_ARTIFACT_BYTES = 4 * 1024 * 1024
+
+
+def record_artifact(name: str, values: Any) -> None:
+    """Keep an array for the student's feedback page (a loss curve, a grid of reconstructions).
+
+    It is stored with the question's results as ``artifacts/STUDENT/QUESTION.NAME.npy``. Under plain Otter
+    (no grader) this does nothing. Arrays of Python objects and arrays over 4 MiB are ignored.
+    """
+    sink = _ARTIFACTS.get()
+    if sink is None or not name.replace("_", "").replace(".", "").isalnum():
+        return
+    import numpy
+
+    array = numpy.asarray(values)
+    if array.dtype.hasobject or array.nbytes > MAX_ARTIFACT_BYTES:
+        return
+    sink[name] = array
+
+
+def collecting_artifacts() -> tuple[dict, object]:
+    """Start collecting artifacts in this context; returns the sink and a token for ``stop_collecting``."""
+    sink: dict = {}
+    return sink, _ARTIFACTS.set(sink)
+
+
+def stop_collecting(token) -> None:
+    _ARTIFACTS.reset(token)
