@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(BIN)/autograder build temperature
 	rm -rf $(DEMO_OUT)
 	$(BIN)/autograder grade temperature examples/temperature/submissions --out $(DEMO_OUT) --cell-timeout 20
+	$(BIN)/autograder report temperature $(DEMO_OUT)
+	@echo "dashboard: $(DEMO_OUT)/report/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -16,6 +16,7 @@ import yaml
 
 from autograder.assignment import Assignment, AssignmentError, Manifest
 from autograder.notebook import QuestionInfo, cell_text_hash
+from autograder.rubric import check_rubric, find_rubric
 from autograder.testfile import parse_test_file
 
 
@@ -52,6 +53,9 @@ def build_assignment(assignment: Assignment) -> Manifest:
         for name, source in tests.items():
             (assignment.tests_dir / f"{name}.py").write_text(source)
     manifest = Manifest(assignment.name, assignment.source_version(), questions, support, _libraries(master))
+    rubric = find_rubric(assignment.root, assignment.name)
+    if rubric is not None:
+        check_rubric(rubric, manifest)  # points in rubrics/NAME.yml must match the tests' points
     assignment.manifest_path.write_text(json.dumps(manifest.to_json(), indent=2) + "\n")
     return manifest
 

@@ -80,6 +80,16 @@ def _parser() -> argparse.ArgumentParser:
     limits.add_argument("--output-limit", type=int, default=1_000_000,
                         help="characters of output per cell before it is cut (default 1000000)")
     grade.set_defaults(run=_grade)
+
+    report = commands.add_parser("report", help="grades, statistics, LMS uploads and web pages from a grade folder")
+    report.add_argument("name")
+    report.add_argument("grade_dir", type=Path, help="the folder `grade --out` wrote")
+    report.add_argument("--out", type=Path, help="where to write the report (default: GRADE_DIR/report)")
+    report.add_argument("--manual", type=Path, help="CSV of scores for questions graded by hand: student, q7, ...")
+    report.add_argument("--times", type=Path, help="CSV of submission times: student, submitted_at (ISO 8601)")
+    report.add_argument("--root", type=Path, default=argparse.SUPPRESS,
+                        help="the course folder (may also come before the command)")
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -141,6 +151,16 @@ def _grade(args) -> int:
     out.print(_table(results, [q.name for q in manifest.autograded]))
     out.print(f"results: {args.out / 'results'}   gradebook: {args.out / 'gradebook.csv'} "
               f"(record: {args.out / 'gradebook.sqlite'})")
+    return 0
+
+
+def _report(args) -> int:
+    from autograder.report import build_report
+
+    report = build_report(args.name, args.grade_dir, out=args.out, manual=args.manual, times=args.times,
+                          root=args.root)
+    out.print(f"report of {report.students} submission(s), {report.attention} needing attention: {report.index}")
+    out.print(f"  grades: {report.grades}   LMS uploads: {report.folder / 'lms'}")
     return 0
 
 

@@ -43,7 +43,8 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
     started = time.monotonic()
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version,
                               __version__, submission.content_hash, device=f"cuda:{options.gpu}" if options.gpu
-                              else "cpu", keras_backend=os.environ.get("KERAS_BACKEND", "tensorflow"))
+                              else "cpu", keras_backend=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                              submitted_at=submission.submitted_at, display_name=submission.display_name)
     try:
         notebook = read_submission(submission.data)
     except InvalidNotebook as error:
@@ -117,7 +118,8 @@ def grading_failed(job, submission: Submission, error: Exception) -> SubmissionR
     """The result of a submission the grader itself failed on: recorded, so the tutor sees it."""
     manifest = job.manifest
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version, __version__,
-                              submission.content_hash)
+                              submission.content_hash, submitted_at=submission.submitted_at,
+                              display_name=submission.display_name)
     result.raise_status("error", f"the grader failed on this submission ({type(error).__name__}: {error}); "
                                  "please report it")
     result.questions = [failed_question(job.tests[q.name], "not graded") for q in manifest.autograded]

@@ -47,6 +47,8 @@ class SubmissionResult:
     seconds: float = 0.0
     device: str = "cpu"  # where the kernel ran: "cpu" or "cuda:N"
     keras_backend: str = ""
+    submitted_at: float | None = None  # from the LMS export, when it says (for late penalties)
+    display_name: str = ""
 
     @property
     def total(self) -> float:

@@ -35,7 +35,8 @@ class DaskScheduler:
 
         options = _options_to_data(job.options)
         futures = [self.client.submit(grade_on_worker, str(job.assignment.root), job.assignment.name, options,
-                                      s.student, s.name, s.data, pure=False, key=f"grade-{s.student}-{index}")
+                                      s.student, s.name, s.data, s.submitted_at, s.display_name, pure=False,
+                                      key=f"grade-{s.student}-{index}")
                    for index, s in enumerate(submissions)]
         for future in as_completed(futures):
             yield SubmissionResult.from_json(json.loads(future.result()))
@@ -58,7 +59,8 @@ def _options_from_data(data: dict):
 _WORKER = threading.local()
 
 
-def grade_on_worker(root: str, name: str, options: dict, student: str, origin: str, data: bytes) -> str:
+def grade_on_worker(root: str, name: str, options: dict, student: str, origin: str, data: bytes,
+                    submitted_at: float | None = None, display_name: str = "") -> str:
     """Runs on a Dask worker: grade one submission there, return its result as JSON text."""
     from autograder.assignment import AssignmentError, find_assignment, load_manifest
     from autograder.checker import load_tests
@@ -78,6 +80,7 @@ def grade_on_worker(root: str, name: str, options: dict, student: str, origin: s
         _WORKER.key = key
         _WORKER.tests = load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
         _WORKER.kernels = WarmKernels(assignment, manifest, grading_options, KernelBudget(10**9))
-    result = grade_submission(assignment, manifest, Submission(student, origin, data), grading_options,
+    submission = Submission(student, origin, data, submitted_at=submitted_at, display_name=display_name)
+    result = grade_submission(assignment, manifest, submission, grading_options,
                               _WORKER.tests, _WORKER.kernels)
     return json.dumps(result.to_json())
