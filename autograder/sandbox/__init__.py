@@ -56,12 +56,17 @@ def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | N
         "PYTHONDONTWRITEBYTECODE": "1",
         "OMP_NUM_THREADS": str(threads),
         "MKL_NUM_THREADS": str(threads),
+        # OpenBLAS (numpy's and scipy's) otherwise starts a thread with a large buffer per core: on a 16-core
+        # machine that alone exhausted the 4 GiB address-space limit.
+        "OPENBLAS_NUM_THREADS": str(threads),
+        "NUMEXPR_NUM_THREADS": str(threads),
         "TF_NUM_INTRAOP_THREADS": str(threads),
         "TF_NUM_INTEROP_THREADS": "1",
         "CUDA_VISIBLE_DEVICES": gpu or "",
         "TF_FORCE_GPU_ALLOW_GROWTH": "true",
         "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
         "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True",
+        "CUBLAS_WORKSPACE_CONFIG": ":4096:8",  # needed for deterministic cuBLAS results in PyTorch
         "TF_DETERMINISTIC_OPS": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MALLOC_ARENA_MAX": "2",
