@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := demo-out
 
-.PHONY: demo test test-slow install clean docker-image
+.PHONY: demo test test-slow test-backends install clean docker-image
 
 install: $(STAMP)
 
@@ -32,6 +32,12 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# The autoencoder corpus under Keras's torch and jax backends (CPU builds; slow, not part of `make test`).
+test-backends: $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0 jax
+	$(BIN)/python tools/check_backends.py autoencoder --backend torch
+	$(BIN)/python tools/check_backends.py autoencoder --backend jax
 
 docker-image:
 	docker build -f grader.Dockerfile -t autograder-grader:latest .

@@ -10,7 +10,7 @@ from autograder.testfile import parse_test_file
 TESTS = '''
 from otter.test_files import test_case
 name = "q1"
-points = 3
+points = 4
 
 @test_case(points=1)
 def test_records_the_curve(history):
@@ -21,6 +21,10 @@ def test_records_the_curve(history):
 @test_case(points=1)
 def test_needs_a_missing_name(nowhere):
     pass
+
+@test_case(points=1)
+def test_falls_back_when_an_optional_name_is_missing(history, nowhere=None):
+    assert nowhere is None
 
 @test_case(points=1, failure_message="read the lecture notes on softmax")
 def test_with_a_tutor_message(history):
@@ -34,9 +38,9 @@ def test_outcomes_messages_and_artifacts(kernel_bridge, tmp_path):
     result = run_question(parse_test_file(TESTS), bridge)
     assert [(t.name, t.passed, t.points) for t in result.tests] == [
         ("test_records_the_curve", True, 1.0), ("test_needs_a_missing_name", False, 0.0),
-        ("test_with_a_tutor_message", False, 0.0)]
+        ("test_falls_back_when_an_optional_name_is_missing", True, 1.0), ("test_with_a_tutor_message", False, 0.0)]
     assert "`nowhere` is not defined" in result.tests[1].message and result.note == "nowhere"
-    assert result.tests[2].message == "read the lecture notes on softmax"
+    assert result.tests[3].message == "read the lecture notes on softmax"
 
     submission = SubmissionResult("Zoë", "z.ipynb", "mini", "v", "g", "h", questions=[result])
     with Gradebook(tmp_path, "mini") as book:
