@@ -56,6 +56,17 @@ def as_submission(notebook, student: str = "student") -> Submission:
 
 
 @pytest.fixture
+def place(tmp_path):
+    """Empty work and connection folders for one kernel."""
+    from autograder.sandbox import KernelPlace
+
+    place = KernelPlace(tmp_path / "work", tmp_path / "conn")
+    place.work.mkdir()
+    place.connection.mkdir()
+    return place
+
+
+@pytest.fixture
 def kernel_bridge():
     """A live kernel (no sandbox) with the bridge agent installed, and a namespace-setting helper."""
     from autograder.bridge import Bridge

@@ -23,14 +23,6 @@ DOCKER = "/usr/bin/docker"  # the client the tests pretend to find; nothing here
 
 
 @pytest.fixture
-def place(tmp_path):
-    place = KernelPlace(tmp_path / "work", tmp_path / "conn")
-    place.work.mkdir()
-    place.connection.mkdir()
-    return place
-
-
-@pytest.fixture
 def docker_client(monkeypatch):
     """Pretend the docker client is installed, so the command line is tested on any machine."""
     monkeypatch.setattr(shutil, "which", lambda name: DOCKER if name == "docker" else None)

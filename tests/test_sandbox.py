@@ -8,18 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.sandbox import KernelPlace, kernel_environment, make_sandbox
+from autograder.sandbox import kernel_environment, make_sandbox
 from autograder.sandbox.bubblewrap import Bubblewrap, BubblewrapMissing
 from autograder.sandbox.limits import GIB, ResourceLimits
 from tests.conftest import mini_notebook
-
-
-@pytest.fixture
-def place(tmp_path):
-    place = KernelPlace(tmp_path / "work", tmp_path / "conn")
-    place.work.mkdir()
-    place.connection.mkdir()
-    return place
 
 
 def test_the_command_line_confines_the_kernel(place):
