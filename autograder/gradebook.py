@@ -136,7 +136,7 @@ class Gradebook:
     def export(self, questions: list[str]) -> Path:
         """Write gradebook.csv and results/*.json from the database."""
         results = self.current_results()
-        for result in results:
+        for result in results:  # again: a grader killed between a commit and its JSON file left it missing
             self._write_json(result)
         path = self.out / "gradebook.csv"
         temporary = path.with_suffix(".csv.tmp")
