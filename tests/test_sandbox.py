@@ -3,14 +3,16 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from autograder.kernel_pool import KernelPlace
 from autograder.sandbox import kernel_environment, make_sandbox
 from autograder.sandbox.bubblewrap import Bubblewrap, BubblewrapMissing
-from autograder.sandbox.limits import GIB, ResourceLimits
+from autograder.sandbox.limits import GIB, SANDBOX_UID_BASE, ResourceLimits
 from tests.conftest import mini_notebook
 
 
@@ -33,8 +35,37 @@ def test_the_command_line_confines_the_kernel(place):
                          str(Path(sys.executable).resolve().parent.parent)}
     assert command[command.index("--chdir") + 1] == str(place.work)
     if os.geteuid() == 0:
-        assert command[command.index("--") + 1] == "setpriv" and "--reuid=65534" in command
+        assert command[command.index("--") + 1] == "setpriv" and f"--reuid={sandbox.uid}" in command
+        assert sandbox.uid >= SANDBOX_UID_BASE
     assert command[-3:] == ["python", "-m", "ipykernel_launcher"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader drops kernels to uids of their own")
+def test_each_kernel_has_a_uid_of_its_own_so_one_fork_bomb_cannot_starve_the_next(tmp_path):
+    # RLIMIT_NPROC counts per uid across the machine: with a shared uid, processes left by one submission's
+    # kernel used up the budget of the next one ("can't start new thread" at its start).
+    limits = ResourceLimits(processes=20)
+    places = []
+    for name in ("a", "b"):
+        place = KernelPlace(tmp_path / name / "work", tmp_path / name / "conn")
+        place.work.mkdir(parents=True)
+        place.connection.mkdir()
+        places.append(place)
+    hog, other = Bubblewrap(limits), Bubblewrap(limits)
+    assert hog.uid != other.uid
+    hog.prepare(places[0])
+    sleepers = subprocess.Popen(hog.wrap(["/bin/sh", "-c", "for i in $(seq 19); do sleep 30 & done; wait"], places[0]),
+                                preexec_fn=hog.preexec(), env=hog.environment(places[0]))
+    try:
+        time.sleep(1.5)  # the first kernel now holds its whole process budget
+        other.prepare(places[1])
+        started = subprocess.run(other.wrap(["/bin/sh", "-c", "sleep 0.1 & sleep 0.1 & wait; echo ok"], places[1]),
+                                 preexec_fn=other.preexec(), env=other.environment(places[1]),
+                                 capture_output=True, text=True, timeout=30)
+        assert started.stdout.strip() == "ok", started.stderr
+    finally:
+        sleepers.kill()
+        sleepers.wait()
 
 
 def test_the_kernel_environment_points_home_and_caches_into_its_folder(place):

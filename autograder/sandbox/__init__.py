@@ -46,6 +46,9 @@ def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | N
     return {
         **keep,
         "HOME": home,
+        # The kernel's uid has no passwd entry: getpass.getuser() (torch's caches, for one) reads these first.
+        "USER": "student",
+        "LOGNAME": "student",
         "IPYTHONDIR": f"{home}/.ipython",
         "MPLCONFIGDIR": f"{home}/.matplotlib",
         "KERAS_HOME": f"{home}/.keras",

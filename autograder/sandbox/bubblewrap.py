@@ -33,7 +33,7 @@ class Bubblewrap:
             # on a GPU the frameworks' own memory settings cap memory instead.
             self.limits = replace(self.limits, address_space_bytes=None)
         self.gpu, self.threads = gpu, threads
-        self.uid = sandbox_uid()
+        self.uid = sandbox_uid()  # one uid per kernel (a sandbox serves one kernel)
 
     def wrap(self, argv: list[str], place) -> list[str]:
         if self.uid is None:

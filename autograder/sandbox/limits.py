@@ -1,20 +1,24 @@
 """Operating-system limits for a kernel, applied in the child just before it execs.
 
 Processes: RLIMIT_NPROC counts every process of a user, and root is exempt from it, so a grader running
-as root has the sandbox start kernels as an unprivileged user (``SANDBOX_UID``); that also keeps the kernel
-from reading anything that is not world-readable. A grader that is not root keeps its uid, and the limit
-allows its current processes plus the sandbox's share.
+as root has the sandbox start each kernel as an unprivileged uid of its own (``sandbox_uid``); that also keeps
+the kernel from reading anything that is not world-readable. One uid per kernel, not one for all: the count is
+per uid across the machine, so kernels sharing a uid shared one budget, and a fork bomb in one submission kept
+the kernel of the next from starting its threads. A grader that is not root keeps its uid, and the limit allows
+its current processes plus the sandbox's share.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import signal
 from dataclasses import dataclass
 
 GIB = 1024**3
-SANDBOX_UID = 65534  # nobody
+SANDBOX_UID_BASE = 200_000  # kernels of a root grader run as uids from here on, one per kernel; no user owns them
+_kernels = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,14 @@ class ResourceLimits:
 
 
 def sandbox_uid() -> int | None:
-    """The uid kernels run as: ``SANDBOX_UID`` when the grader is root, else the grader's own (None)."""
-    return SANDBOX_UID if os.geteuid() == 0 else None
+    """A fresh uid for one kernel when the grader is root; None otherwise (the kernel keeps the grader's uid).
+
+    Unique among the kernels of this grader process (1,024 in turn, and a kernel lives for one submission) and,
+    through the process id, among graders sharing the machine (Dask workers).
+    """
+    if os.geteuid() != 0:
+        return None
+    return SANDBOX_UID_BASE + (os.getpid() % 4096) * 1024 + next(_kernels) % 1024
 
 
 def _processes_of(uid: int) -> int:
