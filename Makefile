@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := demo-out
 
-.PHONY: demo test test-slow test-backends install clean docker-image
+.PHONY: demo test test-slow test-backends calibrate-gan install clean docker-image
 
 install: $(STAMP)
 
@@ -38,6 +38,12 @@ test-backends: $(STAMP)
 	$(BIN)/python -m pip install --quiet torch==2.13.0 jax
 	$(BIN)/python tools/check_backends.py autoencoder --backend torch
 	$(BIN)/python tools/check_backends.py autoencoder --backend jax
+
+# gan_debug's Questions 3 and 4 over 20 seeds (reference, valid alternatives, each bug alone) under TensorFlow:
+# pass rates into rubrics/gan_debug.calibration.json. Torch and jax: benchmarks/device_calibrate_gan.sh.
+calibrate-gan: $(STAMP)
+	$(BIN)/autograder build gan_debug
+	KERAS_BACKEND=tensorflow $(BIN)/python tools/calibrate_gan.py --seeds 20 --jobs 2
 
 docker-image:
 	docker build -f grader.Dockerfile -t autograder-grader:latest .

@@ -20,6 +20,7 @@ def call_many(function: Callable[..., Any], n: int, *args: Any, **kwargs: Any) -
 
 
 _ARTIFACTS: ContextVar[dict | None] = ContextVar("autograder_artifacts", default=None)
+_MEMO: ContextVar[dict | None] = ContextVar("autograder_memo", default=None)
 MAX_ARTIFACT_BYTES = 4 * 1024 * 1024
 
 
@@ -40,11 +41,35 @@ def record_artifact(name: str, values: Any) -> None:
     sink[name] = array
 
 
+def memo(key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per question and submission: the tests of one question share the result.
+
+    A question whose tests all judge one expensive training run (the GAN's, say) trains once. The result, or
+    the exception ``compute`` raised, is kept until the question's tests end. Under plain Otter (no grader)
+    every call computes.
+    """
+    cache = _MEMO.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        try:
+            cache[key] = (True, compute())
+        except Exception as error:  # every test that shares the result fails the same way
+            cache[key] = (False, error)
+    ok, value = cache[key]
+    if not ok:
+        raise value
+    return value
+
+
 def collecting_artifacts() -> tuple[dict, object]:
-    """Start collecting artifacts in this context; returns the sink and a token for ``stop_collecting``."""
+    """Start collecting artifacts (and memoised results) for one question; returns the sink and a token for
+    ``stop_collecting``."""
     sink: dict = {}
-    return sink, _ARTIFACTS.set(sink)
+    return sink, (_ARTIFACTS.set(sink), _MEMO.set({}))
 
 
 def stop_collecting(token) -> None:
-    _ARTIFACTS.reset(token)
+    artifacts, memos = token
+    _MEMO.reset(memos)
+    _ARTIFACTS.reset(artifacts)
