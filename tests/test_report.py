@@ -124,6 +124,7 @@ def _course(tmp: Path) -> dict[str, Path]:
     np.save(artifacts / "q1.reference.val_loss_low.npy", np.array([0.9, 0.5, 0.3, 0.2]), allow_pickle=False)
     np.save(artifacts / "q1.reference.val_loss_high.npy", np.array([1.3, 0.9, 0.7, 0.6]), allow_pickle=False)
     np.save(artifacts / "q2.denoised.npy", np.random.default_rng(0).random((10, 8, 8, 1)), allow_pickle=False)
+    np.save(artifacts / "q2.samples.npy", np.random.default_rng(1).normal(size=(300, 2)), allow_pickle=False)
     np.save(artifacts / "q2.evil.npy", np.array([_Boom(tmp / "unpickled")], dtype=object), allow_pickle=True)
     (artifacts / "q2.broken.npy").write_bytes(b"not an array")
     (tmp / "manual.csv").write_text(MANUAL_CSV)
@@ -291,9 +292,10 @@ def test_a_feedback_page_shows_each_test_and_the_students_artifacts(report):
     assert alice.count("class='passed'>passed<") == 4 and alice.count("class='failed'>failed<") == 1
     assert "test_edge <span class=muted>(hidden)</span>" in alice
     assert "names the trade-off" in alice  # the manual question's criteria
-    # q1's loss curves with the reference band, q2's images; the pickled and the broken file are skipped
+    # q1's loss curves with the reference band, q2's images and points; the pickled and the broken file are skipped
     assert "q1: training curves" in alice and "q2: denoised" in alice and "evil" not in alice
-    assert alice.count("src='data:image/png;base64,") == 2
+    assert "q2: samples" in alice
+    assert alice.count("src='data:image/png;base64,") == 3
     assert not (report["tmp"] / "unpickled").exists()
     carol = (report["out"] / "students" / "carol.html").read_text(encoding="utf-8")
     assert "2 day(s) late" in carol and "−1.4" in carol
@@ -403,3 +405,15 @@ def test_the_pages_render_in_a_browser(report, chromium, tmp_path):
         assert pixels.shape[:2] == (2000, 1280) and pixels.std() > 0.05, page  # not a blank page
     dom = _chromium(chromium, tmp_path, "--dump-dom", (report["out"] / "students" / "alice.html").resolve().as_uri())
     assert "Alice Liddell" in dom.stdout and "q1: training curves" in dom.stdout
+
+
+def test_a_gan_run_is_drawn_as_step_curves_and_a_scatter_of_its_samples(tmp_path):
+    from autograder.report.artifacts import draw_artifacts
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "q3.history.d_loss.npy", 0.6 + 0.05 * rng.normal(size=2000), allow_pickle=False)
+    np.save(tmp_path / "q3.history.g_loss.npy", 0.9 + 0.05 * rng.normal(size=2000), allow_pickle=False)
+    np.save(tmp_path / "q3.samples.npy", rng.normal(size=(2000, 2)), allow_pickle=False)
+    np.save(tmp_path / "q3.not_points.npy", rng.normal(size=(10, 2)), allow_pickle=False)  # no "samples": not drawn
+    titles = [picture.title for picture in draw_artifacts(tmp_path)]
+    assert titles == ["q3: training curves", "q3: samples"]

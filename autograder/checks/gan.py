@@ -87,6 +87,7 @@ class RingRun:
     mode_counts: list[int]
     seeds_tried: list[int] = field(default_factory=list)
     problem: str = ""  # why the history could not be judged, if it could not
+    samples: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
     @property
     def modes_covered(self) -> int:
@@ -146,8 +147,9 @@ def train_on_ring(train_gan, make_generator, make_discriminator, sample_ring, se
     d_loss = np.asarray(history["d_loss"], dtype=float) if not problem else np.zeros(0)
     g_loss = np.asarray(history["g_loss"], dtype=float) if not problem else np.zeros(0)
     z = np.random.default_rng(seed + 1).normal(size=(RING_SAMPLES, LATENT_DIM)).astype("float32")
-    near, counts = ring_quality(np.asarray(generator.predict_on_batch(z), dtype=float))
-    return RingRun(seed, d_loss, g_loss, near, counts, [seed], problem)
+    samples = np.asarray(generator.predict_on_batch(z), dtype=float)
+    near, counts = ring_quality(samples)
+    return RingRun(seed, d_loss, g_loss, near, counts, [seed], problem, samples.reshape(len(samples), -1))
 
 
 def best_ring_run(train_gan, make_generator, make_discriminator, sample_ring, steps: int = RING_STEPS,
@@ -176,6 +178,7 @@ def ring_training(train_gan, make_generator, make_discriminator, sample_ring) ->
         if len(best.d_loss):
             record_artifact("history.d_loss", best.d_loss)
             record_artifact("history.g_loss", best.g_loss)
+        record_artifact("samples", best.samples)  # drawn as a scatter on the feedback page
         return best
 
     return memo("gan_debug.ring_training", search)

@@ -5,7 +5,8 @@ with ``allow_pickle=False``). We read them with ``allow_pickle=False`` only and 
 load as a numeric array. What we draw, per question:
   * 1-D arrays whose name contains ``loss`` (``q3.history.loss``, ``q3.history.val_loss``): one line plot;
     ``reference.<curve>_low`` / ``_high`` pairs (``q3.reference.val_loss_low``) shade a reference band on it;
-  * arrays of images, ``(n, h, w)``, ``(n, h, w, 1)`` or ``(n, h, w, 3)`` (``q4.denoised``): a grid.
+  * arrays of images, ``(n, h, w)``, ``(n, h, w, 1)`` or ``(n, h, w, 3)`` (``q4.denoised``): a grid;
+  * arrays of points in the plane, ``(n, 2)``, whose name contains ``samples`` (``q3.samples``): a scatter plot.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from autograder.report.plots import png
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_IMAGES = 32
+MAX_POINTS = 5000
+LONG_CURVE = 200  # longer loss curves are per training step: drawn as lines without markers
 
 
 @dataclass
@@ -60,6 +63,8 @@ def draw_artifacts(folder: Path) -> list[Picture]:
         for name, array in arrays.items():
             if _is_images(array):
                 pictures.append(Picture(question, f"{question}: {name}", _image_grid(array)))
+            elif array.ndim == 2 and array.shape[1] == 2 and len(array) and "samples" in name:
+                pictures.append(Picture(question, f"{question}: {name}", _scatter(question, name, array)))
     return pictures
 
 
@@ -77,14 +82,27 @@ def _loss_plot(question: str, losses: dict[str, np.ndarray], arrays: dict[str, n
             curve = name[: -len("_low")].removeprefix("reference.")
             axes.fill_between(np.arange(1, count + 1), _finite(low[:count]), _finite(high[:count]), alpha=0.2,
                               color="#999999", label=f"reference band ({curve})")
+    steps = max(len(values) for values in losses.values()) > LONG_CURVE  # a GAN's steps, not epochs
     for name, values in losses.items():
-        axes.plot(np.arange(1, len(values) + 1), _finite(values), marker="o", markersize=3,
-                  label=name.removeprefix("history."))
-    axes.set_xlabel("epoch")
+        axes.plot(np.arange(1, len(values) + 1), _finite(values), marker=None if steps else "o", markersize=3,
+                  linewidth=0.8 if steps else 1.5, label=name.removeprefix("history."))
+    unit = "step" if steps else "epoch"
+    axes.set_xlabel(unit)
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_ylabel("loss")
-    axes.set_title(f"{question}: loss per epoch")
+    axes.set_title(f"{question}: loss per {unit}")
     axes.legend(fontsize=8)
+    return png(figure)
+
+
+def _scatter(question: str, name: str, points: np.ndarray) -> bytes:
+    points = points[:MAX_POINTS].astype(float)
+    points = points[np.all(np.isfinite(points), axis=1)]
+    figure = Figure(figsize=(4, 4))
+    axes = figure.add_subplot()
+    axes.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, linewidths=0)
+    axes.set_aspect("equal", adjustable="datalim")
+    axes.set_title(f"{question}: {name} ({len(points)} points)")
     return png(figure)
 
 
