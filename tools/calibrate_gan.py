@@ -88,9 +88,7 @@ def calibrate(notebook: str, seeds: list[int], parts: tuple[str, ...] = ("ring",
                 exec(compile(digits_cell, notebook, "exec"), namespace)  # noqa: S102
             quality = digits_quality(gan.digits_samples(namespace["digits_generator"], gan.DIGITS_SAMPLES))
             result["seconds"]["digits"] = round(time.perf_counter() - started, 1)
-            result["q4_pass"] = bool(quality.classes_covered >= gan.MIN_DIGIT_CLASSES
-                                     and quality.mean_confidence >= gan.MIN_DIGIT_CONFIDENCE
-                                     and quality.frechet <= gan.MAX_DIGIT_FRECHET)
+            result["q4_pass"] = gan.digits_pass(quality.classes_covered, quality.mean_confidence, quality.frechet)
             result["digits"] = {"classes_covered": quality.classes_covered, "frechet": round(quality.frechet, 3),
                                 "mean_confidence": round(quality.mean_confidence, 4)}
             print(f"{notebook} seed {seed}: q4 {'pass' if result['q4_pass'] else 'FAIL'} (classes "
@@ -116,18 +114,15 @@ def judge(result: dict) -> dict:
     if "ring_runs" in result:
         runs = []
         for run in result["ring_runs"]:
-            balanced = run["d_tail"] is not None and gan.MIN_TAIL_LOSS <= min(run["d_tail"], run["g_tail"]) \
-                and max(run["d_tail"], run["g_tail"]) <= gan.MAX_TAIL_LOSS
-            runs.append({**run, "passes": bool(balanced and run["near_fraction"] >= gan.MIN_NEAR_FRACTION
-                                               and run["modes_covered"] >= gan.MIN_MODES_COVERED)})
+            passes = run["d_tail"] is not None and gan.ring_run_passes(
+                run["near_fraction"], run["modes_covered"], run["d_tail"], run["g_tail"])
+            runs.append({**run, "passes": passes})
             if runs[-1]["passes"]:  # the checker stops at the first run that passes
                 break
         judged["ring_runs"], judged["q3_pass"] = runs, runs[-1]["passes"]
     if "digits" in result:
         digits = result["digits"]
-        judged["q4_pass"] = bool(digits["classes_covered"] >= gan.MIN_DIGIT_CLASSES
-                                 and digits["mean_confidence"] >= gan.MIN_DIGIT_CONFIDENCE
-                                 and digits["frechet"] <= gan.MAX_DIGIT_FRECHET)
+        judged["q4_pass"] = gan.digits_pass(digits["classes_covered"], digits["mean_confidence"], digits["frechet"])
     return judged
 
 

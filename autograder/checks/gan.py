@@ -98,31 +98,46 @@ class RingRun:
 
     @property
     def balance_problem(self) -> str:
-        if self.problem:
-            return self.problem
-        d_tail, g_tail = self.tail(self.d_loss), self.tail(self.g_loss)
-        if d_tail < MIN_TAIL_LOSS:
-            return (f"in the last {TAIL:.0%} of training the discriminator's loss averaged {fmt(d_tail)}, "
-                    f"close to 0: it tells real from fake perfectly every time, so the generator gets no useful "
-                    f"gradient (are the fakes labelled 0 and is the generator trained towards 'real'?)")
-        if g_tail < MIN_TAIL_LOSS:
-            return (f"in the last {TAIL:.0%} of training the generator's loss averaged {fmt(g_tail)}, close to 0: "
-                    f"it fools the discriminator every time, which happens when the discriminator does not learn "
-                    f"(are its weights changing in discriminator_step?)")
-        if d_tail > MAX_TAIL_LOSS or g_tail > MAX_TAIL_LOSS:
-            return (f"in the last {TAIL:.0%} of training the losses averaged {fmt(d_tail)} (discriminator) and "
-                    f"{fmt(g_tail)} (generator); a healthy GAN here stays below {fmt(MAX_TAIL_LOSS)}: check that "
-                    f"the discriminator's output and its loss agree (probabilities or logits)")
-        return ""
+        return self.problem or balance_problem(self.tail(self.d_loss), self.tail(self.g_loss))
 
     @property
     def passes(self) -> bool:
-        return (not self.balance_problem and self.near_fraction >= MIN_NEAR_FRACTION
-                and self.modes_covered >= MIN_MODES_COVERED)
+        return not self.problem and ring_run_passes(self.near_fraction, self.modes_covered,
+                                                    self.tail(self.d_loss), self.tail(self.g_loss))
 
     def describe(self) -> str:
         tried = ", ".join(str(seed) for seed in self.seeds_tried)
         return f"(best of the runs with seeds {tried}: seed {self.seed})"
+
+
+def balance_problem(d_tail: float, g_tail: float) -> str:
+    """What the mean losses over the last TAIL of training say is wrong ('' when they are in balance)."""
+    if d_tail < MIN_TAIL_LOSS:
+        return (f"in the last {TAIL:.0%} of training the discriminator's loss averaged {fmt(d_tail)}, "
+                f"close to 0: it tells real from fake perfectly every time, so the generator gets no useful "
+                f"gradient (are the fakes labelled 0 and is the generator trained towards 'real'?)")
+    if g_tail < MIN_TAIL_LOSS:
+        return (f"in the last {TAIL:.0%} of training the generator's loss averaged {fmt(g_tail)}, close to 0: "
+                f"it fools the discriminator every time, which happens when the discriminator does not learn "
+                f"(are its weights changing in discriminator_step?)")
+    if d_tail > MAX_TAIL_LOSS or g_tail > MAX_TAIL_LOSS:
+        return (f"in the last {TAIL:.0%} of training the losses averaged {fmt(d_tail)} (discriminator) and "
+                f"{fmt(g_tail)} (generator); a healthy GAN here stays below {fmt(MAX_TAIL_LOSS)}: check that "
+                f"the discriminator's output and its loss agree (probabilities or logits)")
+    return ""
+
+
+def ring_run_passes(near_fraction: float, modes_covered: int, d_tail: float, g_tail: float) -> bool:
+    """Whether one training run on the ring passes every Question 3 check (tools/calibrate_gan.py re-judges
+    stored runs with it)."""
+    return (not balance_problem(d_tail, g_tail) and near_fraction >= MIN_NEAR_FRACTION
+            and modes_covered >= MIN_MODES_COVERED)
+
+
+def digits_pass(classes_covered: int, mean_confidence: float, frechet: float) -> bool:
+    """Whether digit samples pass every Question 4 check."""
+    return (classes_covered >= MIN_DIGIT_CLASSES and mean_confidence >= MIN_DIGIT_CONFIDENCE
+            and frechet <= MAX_DIGIT_FRECHET)
 
 
 def ring_quality(samples: np.ndarray) -> tuple[float, list[int]]:
