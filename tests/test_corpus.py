@@ -16,7 +16,7 @@ from autograder.batch import grade_batch
 from autograder.grading import GradingOptions
 from autograder.ingest import Submission
 from autograder.kernel_pool import WORKDIR_PREFIX
-from autograder.sandbox.limits import SANDBOX_UID_BASE
+from autograder.sandbox.limits import is_sandbox_uid
 from tests.conftest import MINI_GOOD, mini_notebook
 
 WRONG = {"def double": "def double(x):\n    return x + x + 1",
@@ -171,6 +171,6 @@ def test_the_machine_is_left_as_it_was(graded):
 def _kernel_uid(entry: os.DirEntry) -> bool:
     """Whether a /proc entry is a process running as one of the sandbox's kernel uids."""
     try:
-        return SANDBOX_UID_BASE <= entry.stat().st_uid < SANDBOX_UID_BASE + 4096 * 1024
+        return is_sandbox_uid(entry.stat().st_uid)
     except OSError:
         return False

@@ -59,6 +59,11 @@ def sandbox_uid() -> int | None:
     return SANDBOX_UID_BASE + (os.getpid() % 4096) * 1024 + next(_kernels) % 1024
 
 
+def is_sandbox_uid(uid: int) -> bool:
+    """Whether ``uid`` is one that ``sandbox_uid`` hands out (a kernel's process, for leftover checks)."""
+    return SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + 4096 * 1024
+
+
 def _processes_of(uid: int) -> int:
     count = 0
     for entry in os.scandir("/proc"):
