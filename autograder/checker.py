@@ -9,7 +9,9 @@ parameters name the globals it needs: we pass our own numpy for ``np``/``numpy``
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy
 
@@ -33,15 +35,19 @@ def failed_question(test_file: TestFile, note: str) -> QuestionResult:
     return QuestionResult(test_file.name, 0.0, sum(t.max_points for t in tests), tests, note)
 
 
-def run_question(test_file: TestFile, bridge: Bridge) -> QuestionResult:
-    """Run every test case of one question. If the kernel dies, the remaining tests fail with that reason."""
+def run_question(test_file: TestFile, bridge: Bridge, trusted: Mapping[str, Any] | None = None) -> QuestionResult:
+    """Run every test case of one question. If the kernel dies, the remaining tests fail with that reason.
+
+    ``trusted`` gives the checker's own values for parameters of those names (an exam variant's ``params``,
+    the grading ``scale``): they win over any name the notebook defines, which is never asked for.
+    """
     outcomes: list[TestOutcome] = []
     missing: set[str] = set()
     artifacts, token = collecting_artifacts()
     try:
         for case in test_file.cases:
             try:
-                outcomes.append(_run_case(case, bridge, missing))
+                outcomes.append(_run_case(case, bridge, missing, trusted or {}))
             except KernelDied as died:
                 outcomes += [TestOutcome(rest.name, 0.0, rest.points, False, rest.hidden, str(died))
                              for rest in test_file.cases[len(outcomes):]]
@@ -71,9 +77,9 @@ def _score(test_file: TestFile, outcomes: list[TestOutcome]) -> QuestionResult:
                           outcomes)
 
 
-def _run_case(case: TestCase, bridge: Bridge, missing: set[str]) -> TestOutcome:
+def _run_case(case: TestCase, bridge: Bridge, missing: set[str], trusted: Mapping[str, Any]) -> TestOutcome:
     try:
-        case.function(**_arguments(case, bridge))
+        case.function(**_arguments(case, bridge, trusted))
     except KernelDied:
         raise
     except MissingName as error:
@@ -94,11 +100,14 @@ def _run_case(case: TestCase, bridge: Bridge, missing: set[str]) -> TestOutcome:
     return TestOutcome(case.name, 0.0, case.points, False, case.hidden, message[:2000])
 
 
-def _arguments(case: TestCase, bridge: Bridge) -> dict:
+def _arguments(case: TestCase, bridge: Bridge, trusted: Mapping[str, Any]) -> dict:
     """A value for each parameter; a global the notebook lacks fails the test, unless the parameter has a
     default (``denoiser=None``), which is then passed as Otter would."""
     arguments = {}
     for name, parameter in inspect.signature(case.function).parameters.items():
+        if name in trusted:
+            arguments[name] = trusted[name]
+            continue
         try:
             arguments[name] = _argument(name, bridge)
         except MissingName:

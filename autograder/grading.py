@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from autograder import __version__
-from autograder.assignment import Assignment, Manifest
+from autograder.assignment import Assignment, Manifest, UnknownStudent
 from autograder.bridge import Bridge, KernelDied
 from autograder.checker import failed_question, load_tests, missing_names, run_question
 from autograder.ingest import Submission
@@ -52,6 +52,13 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
         result.questions = [failed_question(tests[q.name], f"not graded: {error}") for q in manifest.autograded]
         return result
 
+    try:
+        trusted = {q.name: _trusted_arguments(assignment, options, submission, q.name) for q in manifest.autograded}
+    except UnknownStudent as error:
+        result.raise_status("unknown-student", str(error))
+        result.questions = [failed_question(tests[q.name], f"not graded: {error}") for q in manifest.autograded]
+        return result
+
     graded: dict[str, QuestionResult] = {}
     prepared = kernels.take() if kernels is not None else prepare_kernel(assignment, manifest, options)
     try:
@@ -59,7 +66,8 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
             result.raise_status("kernel-died", prepared.problem)
         else:
             prepared.add_notebook(f"{manifest.name}.ipynb", submission.data)
-            _run_notebook(tests, manifest, notebook, prepared, options, result, graded, time.monotonic())
+            _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded,
+                          time.monotonic())
     finally:
         prepared.close()
     result.questions = [graded.get(q.name) or failed_question(tests[q.name], _why_not_graded(result))
@@ -68,7 +76,7 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
     return result
 
 
-def _run_notebook(tests, manifest, notebook, prepared, options, result, graded, started) -> None:
+def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded, started) -> None:
     kernel, bridge = prepared.kernel, prepared.bridge
     deadline = started + options.notebook_timeout_s
     bridge.deadline = deadline
@@ -103,10 +111,10 @@ def _run_notebook(tests, manifest, notebook, prepared, options, result, graded, 
             if not run.kernel_alive:
                 return
             for question in step.check_after:
-                graded[question] = _check(tests[question], bridge)
+                graded[question] = _check(tests[question], bridge, trusted[question])
         for question in plan.at_end + [q for q, r in graded.items() if missing_names(r)]:
             if kernel.alive():
-                graded[question] = _check(tests[question], bridge)
+                graded[question] = _check(tests[question], bridge, trusted[question])
     except KernelDied as died:
         partial = died.args[0] if died.args and isinstance(died.args[0], QuestionResult) else None
         if partial is not None:
@@ -126,8 +134,15 @@ def grading_failed(job, submission: Submission, error: Exception) -> SubmissionR
     return result
 
 
-def _check(test_file, bridge: Bridge) -> QuestionResult:
-    result = run_question(test_file, bridge)
+def _trusted_arguments(assignment: Assignment, options: GradingOptions, submission: Submission,
+                       question: str) -> dict:
+    """What the checker gives a question's tests itself, never read from the notebook: an exam variant's
+    parameters (recomputed from the roster and the exam's secret)."""
+    return assignment.trusted_arguments(submission.student, question)
+
+
+def _check(test_file, bridge: Bridge, trusted: dict) -> QuestionResult:
+    result = run_question(test_file, bridge, trusted)
     if not bridge.kernel.alive():
         raise KernelDied(result)
     return result

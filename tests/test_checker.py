@@ -48,3 +48,15 @@ def test_outcomes_messages_and_artifacts(kernel_bridge, tmp_path):
     saved = np.load(tmp_path / "artifacts" / "Zoë" / "q1.history.loss.npy", allow_pickle=False)
     assert saved.tolist() == [1.0, 0.5, 0.25]
     assert "artifacts" not in (tmp_path / "results" / "Zoë.json").read_text().replace('"artifacts": {}', "")
+
+
+def test_trusted_arguments_win_over_the_notebooks_names(kernel_bridge):
+    bridge, run = kernel_bridge
+    run("params = {'units': 999}\nanswer = 2 * 999")  # a student who tries to pick an easier variant
+    tests = parse_test_file('name = "q1"\n'
+                            "@test_case(points=1)\n"
+                            "def test_answer(answer, params):\n"
+                            "    assert answer == 2 * params['units'], f'expected {2 * params[\"units\"]}'\n")
+    assert run_question(tests, bridge).points == 1.0  # without trusted values, the notebook's `params` is read
+    graded = run_question(tests, bridge, trusted={"params": {"units": 3}})
+    assert graded.points == 0.0 and graded.tests[0].message == "expected 6"
