@@ -8,7 +8,8 @@ from typing import Any
 RESULT_SCHEMA = 1
 
 # Statuses, most severe first; a submission reports the most severe one that happened.
-STATUSES = ("unknown-student", "invalid-notebook", "kernel-died", "memory-limit", "timeout", "output-limit", "error", "ok")
+STATUSES = ("unknown-student", "invalid-notebook", "kernel-died", "memory-limit", "timeout", "output-limit", "error",
+            "ok")
 
 
 @dataclass
