@@ -13,6 +13,7 @@ from rich.table import Table
 
 from autograder import __version__
 from autograder.assignment import AssignmentError, find_assignment
+from autograder.bank import BankError
 from autograder.gradebook import OutputError
 from autograder.ingest import IngestError, collect_submissions
 from autograder.testfile import TestFileError
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (AssignmentError, IngestError, OutputError, TestFileError, ValueError, RuntimeError) as error:
+    except (AssignmentError, BankError, IngestError, OutputError, TestFileError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -90,6 +91,18 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--root", type=Path, default=argparse.SUPPRESS,
                         help="the course folder (may also come before the command)")
     report.set_defaults(run=_report)
+
+    bank = commands.add_parser("bank", help="the exam question bank: check it, list it, its statistics")
+    bank_commands = bank.add_subparsers(dest="bank_command", required=True)
+    check = bank_commands.add_parser("check", help="run every question's reference answer against its tests")
+    check.add_argument("--seeds", type=int, default=5, help="variants per question (default 5)")
+    listing = bank_commands.add_parser("list", help="the questions, a line each")
+    stats = bank_commands.add_parser("stats", help="each question's difficulty and discrimination, exam by exam")
+    for sub in (check, listing, stats):
+        sub.add_argument("--bank", type=Path, help="the bank folder (default: ROOT/bank)")
+    check.set_defaults(run=_bank_check)
+    listing.set_defaults(run=_bank_list)
+    stats.set_defaults(run=_bank_stats)
     return parser
 
 
@@ -161,6 +174,48 @@ def _report(args) -> int:
                           root=args.root)
     out.print(f"report of {report.students} submission(s), {report.attention} needing attention: {report.index}")
     out.print(f"  grades: {report.grades}   LMS uploads: {report.folder / 'lms'}")
+    return 0
+
+
+def _bank_dir(args) -> Path:
+    return args.bank if args.bank else args.root / "bank"
+
+
+def _bank_check(args) -> int:
+    from autograder.bank import load_bank
+    from autograder.bank.check import check_questions
+
+    checks = check_questions(load_bank(_bank_dir(args)), range(args.seeds))
+    for check in checks:
+        mark = "[green]ok[/]" if not check.problems else "[red]FAIL[/]"
+        out.print(f"{mark} {check.question} ({check.variants} variants)", highlight=False)
+        for problem in check.problems:
+            out.print(f"     {problem}", highlight=False, markup=False)
+    failed = [check for check in checks if check.problems]
+    out.print(f"{len(checks)} questions, {len(failed)} with problems")
+    return 1 if failed else 0
+
+
+def _bank_list(args) -> int:
+    from autograder.bank import load_bank
+
+    table = Table(title="question bank")
+    for column in ("id", "kind", "difficulty", "points", "tags"):
+        table.add_column(column)
+    for question in load_bank(_bank_dir(args)):
+        table.add_row(question.id, question.kind, question.difficulty, f"{question.points:g}", ", ".join(question.tags))
+    out.print(table)
+    return 0
+
+
+def _bank_stats(args) -> int:
+    from autograder.bank.stats import statistics_table
+
+    frame = statistics_table(_bank_dir(args))
+    if frame.empty:
+        out.print("no statistics yet: they are added by `autograder report` on a graded exam")
+        return 0
+    out.print(frame.to_string(index=False))
     return 0
 
 

@@ -1,0 +1,41 @@
+"""Checks for exam answers: a number, a choice, a short word. Pure functions with messages for students."""
+
+from __future__ import annotations
+
+import math
+
+from autograder.checks.base import CheckFailed, fmt
+
+
+def check_number(value, expected: float, what: str, rel: float = 1e-6, abs_tol: float = 0.0) -> None:
+    """``value`` equals ``expected`` within a relative (and optional absolute) tolerance."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            value = float(value)  # numpy scalars and numeric strings are fine
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{what} should be a number, but it is {type(value).__name__} {value!r:.60}") from None
+    if not math.isfinite(float(value)):
+        raise CheckFailed(f"{what} should be a finite number, but it is {value}")
+    if not math.isclose(float(value), float(expected), rel_tol=rel, abs_tol=abs_tol):
+        raise CheckFailed(f"{what} is {fmt(value)}, which is not the right value")
+
+
+def check_choice(answer, correct: str, choices: list[str], what: str) -> None:
+    """``answer`` is the letter of the correct choice (A, B, ...), in either case."""
+    letters = [chr(ord("A") + index) for index in range(len(choices))]
+    given = str(answer).strip().strip(".)").upper() if isinstance(answer, str) else None
+    if given not in letters:
+        raise CheckFailed(f"{what} should be one of the letters {', '.join(letters)}, but it is {answer!r:.60}")
+    if given != correct:
+        raise CheckFailed(f"{what} is {given}, which is not the right choice")
+
+
+def check_word(answer, accepted: list[str], what: str) -> None:
+    """``answer`` is one of ``accepted`` (a word or short phrase), ignoring case, spaces, '-' and '_'."""
+    def normal(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+    if not isinstance(answer, str):
+        raise CheckFailed(f"{what} should be a string, but it is {type(answer).__name__}")
+    if normal(answer) not in {normal(word) for word in accepted}:
+        raise CheckFailed(f"{what} is {answer!r:.60}, which is not the right answer")
