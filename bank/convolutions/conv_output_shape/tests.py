@@ -1,0 +1,33 @@
+from otter.test_files import test_case
+
+name = "conv_output_shape"
+
+
+def _given(conv_output_shape):
+    assert isinstance(conv_output_shape, (tuple, list)) and len(conv_output_shape) == 3 and all(
+        float(n) == int(n) for n in conv_output_shape), (
+        "conv_output_shape should be a tuple of three integers (height, width, channels), without the batch")
+    return [int(n) for n in conv_output_shape]
+
+
+def _expected(params):
+    sizes = []
+    for n in (params["height"], params["width"]):
+        if params["padding"] == "same":
+            n = -(-n // params["stride"])
+        else:
+            n = (n - params["kernel"]) // params["stride"] + 1
+        sizes.append(n // params["pool"])
+    return sizes + [params["filters"]]
+
+
+@test_case(points=1, hidden=True)
+def test_spatial_size(conv_output_shape, params):
+    assert _given(conv_output_shape)[:2] == _expected(params)[:2], (
+        "the height and width in conv_output_shape are not right: check the padding, the strides and the pooling")
+
+
+@test_case(points=1, hidden=True)
+def test_channels(conv_output_shape, params):
+    assert _given(conv_output_shape)[2] == _expected(params)[2], (
+        "the number of channels in conv_output_shape is not right: what decides how many channels Conv2D outputs?")

@@ -1,0 +1,18 @@
+from otter.test_files import test_case
+
+name = "transpose_output_shape"
+
+
+@test_case(points=2, hidden=True)
+def test_decoder_output_shape(decoder_output_shape, params):
+    shape = decoder_output_shape
+    assert isinstance(shape, (tuple, list)) and len(shape) == 3 and all(float(n) == int(n) for n in shape), (
+        "decoder_output_shape should be a tuple of three integers (height, width, channels), without the batch")
+    n = params["side"]
+    for layer in params["layers"]:  # Keras: stride * n, plus max(kernel - stride, 0) for padding "valid"
+        n = n * layer["stride"] + (max(layer["kernel"] - layer["stride"], 0) if layer["padding"] == "valid" else 0)
+    assert [int(x) for x in shape[:2]] == [n, n], (
+        "the height and width in decoder_output_shape are not right: follow the size through every "
+        "Conv2DTranspose layer, minding its strides and padding")
+    assert int(shape[2]) == params["layers"][-1]["filters"], (
+        "the number of channels in decoder_output_shape is not right")
