@@ -10,7 +10,7 @@ def generate(seed):
         text, shape_text, size = f"`layers.Dense({latent})`", f"a vector of {latent} numbers", latent
     else:
         small = side // rng.choice([4, 8])
-        filters = rng.choice([4, 8, 16])
+        filters = rng.choice([f for f in (4, 8, 16) if small * small * f * 2 <= side * side])
         text = f"a `Conv2D({filters}, 3, padding=\"same\")` layer on a {small} x {small} feature map"
         shape_text, size = f"a tensor of shape `({small}, {small}, {filters})`", small * small * filters
     return {"height": side, "width": side, "channels": channels, "bottleneck_text": text,
