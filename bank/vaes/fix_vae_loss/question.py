@@ -1,27 +1,26 @@
 import random
 
-CORRECT = {"reconstruction_line": "bce.sum(axis=1)",
-           "kl_line": "-0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(log_var), axis=1)",
-           "return_line": "np.mean(reconstruction + {beta} * kl)"}
-BUGS = {
-    "the_KL_sign": ({"kl_line": "0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(log_var), axis=1)"},
-                    "During training the KL term it reports is negative and keeps falling."),
-    "sigma_used_for_sigma_squared": ({"kl_line": "-0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(log_var / 2), "
-                                                 "axis=1)"},
-                                     "The KL term can come out negative, which a KL divergence never is."),
-    "reconstruction_averaged_over_features": ({"reconstruction_line": "bce.mean(axis=1)"},
-                                              "The decoded images are blurry and the KL term dominates."),
-    "beta_on_the_reconstruction": ({"return_line": "np.mean({beta} * reconstruction + kl)"},
-                                   "Raising beta makes the reconstructions sharper, not blurrier."),
-}
+LINES = {"reconstruction_line": "bce.sum(axis=1)",
+         "kl_line": "-0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(log_var), axis=1)",
+         "return_line": "np.mean(reconstruction + {beta} * kl)"}
+# (the planted bug, the line it changes, that line with the bug, what the colleague sees)
+BUGS = [
+    ("the_KL_sign", "kl_line", "0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(log_var), axis=1)",
+     "During training the KL term it reports is negative and keeps falling."),
+    ("sigma_used_for_sigma_squared", "kl_line", "-0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(log_var / 2), axis=1)",
+     "The KL term can come out negative, which a KL divergence never is."),
+    ("reconstruction_averaged_over_features", "reconstruction_line", "bce.mean(axis=1)",
+     "The decoded images are blurry and the KL term dominates."),
+    ("beta_on_the_reconstruction", "return_line", "np.mean({beta} * reconstruction + kl)",
+     "Raising beta makes the reconstructions sharper, not blurrier."),
+]
 
 
 def generate(seed):
     rng = random.Random(seed)
-    bug = rng.choice(sorted(BUGS))
-    changes, symptom = BUGS[bug]
+    bug, line, buggy, symptom = rng.choice(BUGS)
     beta = rng.choice([0.5, 2.0, 4.0, 0.25])
-    lines = {key: value.format(beta=beta) for key, value in {**CORRECT, **changes}.items()}
+    lines = {key: value.format(beta=beta) for key, value in {**LINES, line: buggy}.items()}
     return {"bug": bug, "beta": beta, **lines, "symptom": symptom,
             "items": rng.choice(["28 x 28 images", "binary policy records", "claim records scaled to [0, 1]"]),
             "test_seed": rng.randrange(10**6)}
