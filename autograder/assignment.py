@@ -98,6 +98,11 @@ class Manifest:
 
 
 def find_assignment(name: str, root: Path) -> Assignment:
+    """The assignment, or the exam (``autograder exam build``), called ``name`` in the course folder ``root``."""
+    from autograder.exam import Exam, is_exam  # exams build on assignments
+
+    if is_exam(root, name):
+        return Exam(name, Path(root).resolve())
     assignment = Assignment(name, Path(root).resolve())
     if not assignment.master.is_file():
         known = sorted(p.name for p in (assignment.root / "solutions").glob("*") if (p / f"{p.name}.ipynb").is_file())

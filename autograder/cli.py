@@ -14,6 +14,7 @@ from rich.table import Table
 from autograder import __version__
 from autograder.assignment import AssignmentError, find_assignment
 from autograder.bank import BankError
+from autograder.exam.spec import SpecError
 from autograder.gradebook import OutputError
 from autograder.ingest import IngestError, collect_submissions
 from autograder.testfile import TestFileError
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (AssignmentError, BankError, IngestError, OutputError, TestFileError, ValueError, RuntimeError) as error:
+    except (AssignmentError, BankError, SpecError, IngestError, OutputError, TestFileError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -100,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     stats = bank_commands.add_parser("stats", help="each question's difficulty and discrimination, exam by exam")
     for sub in (check, listing, stats):
         sub.add_argument("--bank", type=Path, help="the bank folder (default: ROOT/bank)")
+    exam = commands.add_parser("exam", help="exams from the question bank, a variant per student")
+    exam_commands = exam.add_subparsers(dest="exam_command", required=True)
+    exam_build = exam_commands.add_parser("build", help="each student's notebook, answer key and the grader")
+    exam_build.add_argument("spec", type=Path, help="the exam's SPEC.yml (sections, counts, points)")
+    exam_build.add_argument("--roster", type=Path, required=True, help="CSV with a student id column (and name)")
+    exam_build.add_argument("--out", type=Path, required=True, help="the exam's folder (a course folder of its own)")
+    exam_build.set_defaults(run=_exam_build)
     check.set_defaults(run=_bank_check)
     listing.set_defaults(run=_bank_list)
     stats.set_defaults(run=_bank_stats)
@@ -174,6 +182,26 @@ def _report(args) -> int:
                           root=args.root)
     out.print(f"report of {report.students} submission(s), {report.attention} needing attention: {report.index}")
     out.print(f"  grades: {report.grades}   LMS uploads: {report.folder / 'lms'}")
+    if report.bank_history:
+        out.print(f"  item statistics of {len(report.bank_history)} question(s) added to the bank "
+                  "(autograder bank stats shows them)")
+    return 0
+
+
+def _exam_build(args) -> int:
+    from autograder.exam.build import build_exam
+
+    built = build_exam(args.spec, args.roster, args.out, args.root)
+    exam = built.exam
+    points = sum(q.points for q in built.questions)
+    out.print(f"built exam {exam.name}: {len(built.questions)} questions, {points:g} points, "
+              f"{built.students} students")
+    for number, question in enumerate(built.questions, start=1):
+        out.print(f"  {number:2d}. {question.bank_id} ({question.points:g} points, {question.section})", highlight=False)
+    out.print(f"  hand out:    {built.notebooks}/STUDENT.ipynb (printable: {built.notebooks}/print/)")
+    out.print(f"  print all:   {built.print_all}")
+    out.print(f"  answer keys: {built.keys} (private, like everything under {exam.master_dir})")
+    out.print(f"  grade with:  autograder --root {exam.root} grade {exam.name} SUBMISSIONS --out GRADES", highlight=False)
     return 0
 
 

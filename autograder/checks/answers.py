@@ -17,7 +17,8 @@ def check_number(value, expected: float, what: str, rel: float = 1e-6, abs_tol: 
     if not math.isfinite(float(value)):
         raise CheckFailed(f"{what} should be a finite number, but it is {value}")
     if not math.isclose(float(value), float(expected), rel_tol=rel, abs_tol=abs_tol):
-        raise CheckFailed(f"{what} is {fmt(value)}, which is not the right value")
+        shown = f"{int(value):,}" if float(value).is_integer() and abs(float(value)) < 1e15 else fmt(value)
+        raise CheckFailed(f"{what} is {shown}, which is not the right value")
 
 
 def check_choice(answer, correct: str, choices: list[str], what: str) -> None:

@@ -1,6 +1,7 @@
 """``autograder report``: from a grade folder to grades, statistics, LMS uploads, plots and web pages.
 
     inputs    gradebook.sqlite (newest row per student), --manual scores, --times, the rubric
+    bank      an exam's item statistics, appended to its questions' histories in the bank
     tables    grades.csv, questions.csv, tests.csv (pandas)
     lms       lms/canvas.csv, lms/moodle.csv, lms/gradescope.csv
     plots     plots/*.png
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from autograder.assignment import Assignment, Manifest
+from autograder.assignment import Assignment, Manifest, find_assignment
+from autograder.bank.stats import record_statistics
+from autograder.exam import is_exam
 from autograder.gradebook import safe_file_name
 from autograder.report import html, lms, plots, tables
 from autograder.report.artifacts import draw_artifacts
@@ -34,6 +37,7 @@ class Report:
     lms_files: dict[str, Path]
     students: int
     attention: int
+    bank_history: list[Path] = field(default_factory=list)  # an exam's questions' histories, updated
 
 
 def build_report(name: str, grade_dir: Path, out: Path | None = None, manual: Path | None = None,
@@ -89,7 +93,21 @@ def build_report(name: str, grade_dir: Path, out: Path | None = None, manual: Pa
                                      "Mean score per question": pictures["questions"],
                                      "Full-marks rate per test": pictures["tests"]}, links, files, now),
                      encoding="utf-8")
-    return Report(out, index, paths["grades.csv"], paths["questions.csv"], lms_files, len(submissions), attention)
+    return Report(out, index, paths["grades.csv"], paths["questions.csv"], lms_files, len(submissions), attention,
+                  _exam_statistics(name, Path(root), grades, rubric))
+
+
+def _exam_statistics(name: str, root: Path, grades, rubric: Rubric) -> list[Path]:
+    """For an exam: each question's difficulty and discrimination, appended to its history in the bank."""
+    if not is_exam(root, name):
+        return []
+    exam = find_assignment(name, root)
+    graded = grades[grades["status"] != "unknown-student"]  # not the class's answers
+    questions = tables.questions_table(graded, rubric).set_index("question")
+    rows = [{"bank_id": q.bank_id, "points": q.points, **questions.loc[q.name, ["students", "difficulty",
+                                                                                "discrimination"]].to_dict()}
+            for q in exam.questions if questions.loc[q.name, "students"] > 0]
+    return record_statistics(Path(exam.record["bank"]), exam.name, exam.record["date"], rows)
 
 
 def _rubric(name: str, root: Path) -> Rubric:
