@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (AssignmentError, BankError, SpecError, IngestError, OutputError, TestFileError, ValueError, RuntimeError) as error:
+    except (AssignmentError, BankError, SpecError, IngestError, OutputError, TestFileError, ValueError,
+            RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
