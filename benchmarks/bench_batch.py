@@ -5,6 +5,7 @@ Usage:
   python benchmarks/bench_batch.py workers  ASSIGNMENT --submissions 40 --runs 5   # (b)
   python benchmarks/bench_batch.py scaling  ASSIGNMENT --sizes 10 100 --runs 5     # (c)
   python benchmarks/bench_batch.py dask     ASSIGNMENT --submissions 20 --runs 5   # (d)
+  python benchmarks/bench_batch.py otter    temperature --submissions 10 --runs 5  # against a loop of otter run
 Every run grades in a fresh output folder (nothing reused). Submissions are copies of
 examples/ASSIGNMENT/submissions/reference.ipynb, each made distinct by a comment cell, as different students.
 Peak memory (e) is sampled from /proc during every run: the largest resident set of one kernel's processes.
@@ -150,16 +151,45 @@ def bench_dask(args) -> list[str]:
         f"| Dask, 2 workers | {remote_median:.1f} | {remote_median / local_median:.2f}x |"]
 
 
+def otter_loop(name: str, submissions: Path) -> float:
+    """What a tutor with Otter runs: `otter run` once per submission, one after another."""
+    zip_path = ROOT / "dist" / name / "autograder.zip"
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        for index, notebook in enumerate(sorted(submissions.glob("*.ipynb"))):
+            Path(f"{out}/{index}").mkdir()
+            done = subprocess.run([str(BIN / "otter"), "run", "-a", str(zip_path), "-o", f"{out}/{index}",
+                                   str(notebook)], cwd=ROOT, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(done.stderr[-2000:])
+        return time.perf_counter() - start
+
+
+def bench_otter(args) -> list[str]:
+    folder = make_class(args.assignment, args.submissions, Path(tempfile.mkdtemp()) / "class")
+    ours = [grade(args.assignment, folder)[0] for _ in range(args.runs)]
+    otter = [otter_loop(args.assignment, folder) for _ in range(args.runs)]
+    our_median, otter_median = statistics.median(ours), statistics.median(otter)
+    return header(f"A class of {args.submissions} {args.assignment} submissions: autograder grade vs a loop of "
+                  "otter run", f"python benchmarks/bench_batch.py otter {args.assignment} --submissions "
+                  f"{args.submissions} --runs {args.runs}") + [
+        "| way | median s | s per submission | speed-up |", "|---|---:|---:|---:|",
+        f"| loop of `otter run` | {otter_median:.1f} | {otter_median / args.submissions:.2f} | 1.00x |",
+        f"| `autograder grade` (default workers, warm kernels) | {our_median:.1f} | "
+        f"{our_median / args.submissions:.2f} | {otter_median / our_median:.2f}x |"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["workers", "scaling", "dask"])
+    parser.add_argument("kind", choices=["workers", "scaling", "dask", "otter"])
     parser.add_argument("assignment")
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     subprocess.run([str(BIN / "autograder"), "build", args.assignment], cwd=ROOT, check=True, capture_output=True)
-    lines = {"workers": bench_workers, "scaling": bench_scaling, "dask": bench_dask}[args.kind](args)
+    lines = {"workers": bench_workers, "scaling": bench_scaling, "dask": bench_dask,
+             "otter": bench_otter}[args.kind](args)
     text = "\n".join(lines) + "\n"
     print(text)
     with open(ROOT / "benchmarks" / "RESULTS.md", "a") as results:
