@@ -91,3 +91,22 @@ def test_history_lines_are_replaced_per_exam_and_shown_across_terms(tmp_path):
     record_statistics(bank, "final-2026", "2026-07-01", [{**row, "difficulty": 0.75}])  # report run again
     table = statistics_table(bank)
     assert table[["exam", "difficulty"]].values.tolist() == [["midterm-2026", 0.5], ["final-2026", 0.75]]
+
+
+def test_test_points_must_match_the_question(tmp_path):
+    meta = copy_question(tmp_path) / "question.yml"
+    meta.write_text(meta.read_text().replace("points: 2", "points: 3"))
+    [question] = load_bank(tmp_path / "bank")
+    assert "the test cases give 2 points, question.yml says 3" in check_question(question, range(2)).problems[0]
+
+
+def test_answer_checks_accept_lists_arrays_and_reject_the_wrong_length():
+    import numpy as np
+
+    from autograder.checks.answers import check_numbers, whole_numbers
+    check_numbers(np.array([0.5, 0.25]), [0.5, 0.25], "probs")
+    with pytest.raises(AssertionError, match="probs should hold 2 numbers, but it holds 3"):
+        check_numbers([0.5, 0.25, 0.25], [0.5, 0.25], "probs")
+    assert whole_numbers((4.0, 4, 16), 3, "shape", "height, width, channels") == [4, 4, 16]
+    with pytest.raises(AssertionError, match=r"shape should be a tuple of 3 integers \(height, width, channels\)"):
+        whole_numbers((4.5, 4, 16), 3, "shape", "height, width, channels")

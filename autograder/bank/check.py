@@ -37,6 +37,9 @@ def check_question(question: BankQuestion, seeds: range = range(5)) -> QuestionC
     except TestFileError as error:
         report.problems.append(str(error))
         return report
+    if tests is not None and abs(tests.max_points - question.points) > 1e-9:
+        report.problems.append(f"{question.tests_path}: the test cases give {tests.max_points:g} points, "
+                               f"question.yml says {question.points:g}")
     seen = set()
     for seed in seeds:
         try:

@@ -40,3 +40,25 @@ def check_word(answer, accepted: list[str], what: str) -> None:
         raise CheckFailed(f"{what} should be a string, but it is {type(answer).__name__}")
     if normal(answer) not in {normal(word) for word in accepted}:
         raise CheckFailed(f"{what} is {answer!r:.60}, which is not the right answer")
+
+
+def check_numbers(values, expected, what: str, rel: float = 1e-6, abs_tol: float = 0.0) -> None:
+    """``values`` is a list (or 1-D array) of numbers, each equal to ``expected``'s within the tolerances."""
+    expected = list(expected)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise CheckFailed(f"{what} should be a list of {len(expected)} numbers, but it is {type(values).__name__}")
+    if len(values) != len(expected):
+        raise CheckFailed(f"{what} should hold {len(expected)} numbers, but it holds {len(values)}")
+    for index, (value, want) in enumerate(zip(values, expected)):
+        check_number(value, want, f"{what}[{index}]", rel=rel, abs_tol=abs_tol)
+
+
+def whole_numbers(values, length: int, what: str, meaning: str) -> list[int]:
+    """``values`` as a list of ``length`` integers (a shape, say), or a failure that says what was expected."""
+    try:
+        numbers = [int(n) for n in values if float(n) == int(n)]
+    except (TypeError, ValueError):
+        numbers = []
+    if isinstance(values, (str, bytes)) or len(numbers) != length or len(values) != length:
+        raise CheckFailed(f"{what} should be a tuple of {length} integers ({meaning})")
+    return numbers

@@ -4,10 +4,8 @@ name = "conv_output_shape"
 
 
 def _given(conv_output_shape):
-    assert isinstance(conv_output_shape, (tuple, list)) and len(conv_output_shape) == 3 and all(
-        float(n) == int(n) for n in conv_output_shape), (
-        "conv_output_shape should be a tuple of three integers (height, width, channels), without the batch")
-    return [int(n) for n in conv_output_shape]
+    from autograder.checks.answers import whole_numbers
+    return whole_numbers(conv_output_shape, 3, "conv_output_shape", "height, width, channels, without the batch")
 
 
 def _expected(params):

@@ -5,9 +5,8 @@ name = "transpose_output_shape"
 
 @test_case(points=2, hidden=True)
 def test_decoder_output_shape(decoder_output_shape, params):
-    shape = decoder_output_shape
-    assert isinstance(shape, (tuple, list)) and len(shape) == 3 and all(float(n) == int(n) for n in shape), (
-        "decoder_output_shape should be a tuple of three integers (height, width, channels), without the batch")
+    from autograder.checks.answers import whole_numbers
+    shape = whole_numbers(decoder_output_shape, 3, "decoder_output_shape", "height, width, channels, without the batch")
     n = params["side"]
     for layer in params["layers"]:  # Keras: stride * n, plus max(kernel - stride, 0) for padding "valid"
         n = n * layer["stride"] + (max(layer["kernel"] - layer["stride"], 0) if layer["padding"] == "valid" else 0)

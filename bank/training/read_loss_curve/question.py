@@ -50,7 +50,8 @@ def mistakes(params):
     best = params["epochs"][int(np.argmin(params["val"]))]
     other = next(letter for letter in "BADC" if letter != params["correct"])
     lowest_training = params["epochs"][int(np.argmin(params["train"]))]
-    wrong = {"another reading": _answer(other, best), "the last epoch": _answer(params["correct"], params["epochs"][-1])}
+    wrong = {"another reading": _answer(other, best),
+             "the last epoch": _answer(params["correct"], params["epochs"][-1])}
     if lowest_training != best:
         wrong["the lowest training loss"] = _answer(params["correct"], lowest_training)
     if best == params["epochs"][-1]:

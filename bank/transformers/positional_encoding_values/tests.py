@@ -5,10 +5,8 @@ name = "positional_encoding_values"
 
 @test_case(points=2, hidden=True)
 def test_pe_values(pe_values, params, np):
-    from autograder.checks.answers import check_number
-    assert isinstance(pe_values, (list, tuple, np.ndarray)) and len(pe_values) == 2, (
-        "pe_values should be a list of two floats")
-    for position, (value, j) in enumerate(zip(pe_values, params["dims"])):
-        angle = params["pos"] / 10000 ** (2 * (j // 2) / params["d_model"])
-        check_number(value, np.sin(angle) if j % 2 == 0 else np.cos(angle),
-                     f"pe_values[{position}], PE({params['pos']}, {j}),", rel=1e-3, abs_tol=0.005)
+    from autograder.checks.answers import check_numbers
+    angles = [params["pos"] / 10000 ** (2 * (j // 2) / params["d_model"]) for j in params["dims"]]
+    expected = [np.sin(a) if j % 2 == 0 else np.cos(a) for a, j in zip(angles, params["dims"])]
+    check_numbers(pe_values, expected, f"pe_values (PE({params['pos']}, j) for j in {params['dims']})", rel=1e-3,
+                  abs_tol=0.005)
