@@ -59,7 +59,8 @@ def test_every_student_gets_a_stable_variant_of_the_same_questions(course):
     exam = build(course)
     students = [s.id for s in read_roster(course / "roster.csv")]
     assert len(students) == 30 and [q.name for q in exam.questions] == ["q01", "q02", "q03", "q04"]
-    assert sum(q.points for q in exam.questions[:2]) == pytest.approx(10)  # the section's total
+    assert sum(q.points for q in exam.questions[:2]) == pytest.approx(10)  # the section's total, in half points
+    assert all(float(q.points * 2).is_integer() for q in exam.questions)
     prompts = {s: answer_cells(exam.public_dir / f"{s}.ipynb")["q01-prompt"] for s in students}
     assert len(set(prompts.values())) >= 5  # the numbers differ between students
     variants = {s: json.dumps([exam.variant(s, q) for q in exam.questions]) for s in students}

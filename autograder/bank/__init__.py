@@ -73,6 +73,8 @@ class BankQuestion:
             return str(self.module.starter(params)).strip() + "\n"
         if self.manual:
             return "*Your answer here.*\n"
+        if self.kind == "code":
+            return "\n".join(f"# define {name} here" for name in self.answer) + "\n"
         return "\n".join(f"{name} = ..." for name in self.answer) + "\n"
 
     def mistakes(self, params: dict) -> dict[str, str]:

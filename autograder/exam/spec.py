@@ -212,12 +212,28 @@ def draw_questions(spec: ExamSpec, bank: list[BankQuestion], recent: dict[str, l
             picked = rng.sample(sorted(free, key=lambda q: q.id), number)
             taken.update(q.id for q in picked)
             chosen += picked
-        total = sum(q.points for q in chosen)
-        scale = section.points / total if section.points and total else 1.0
-        drawn += [Drawn(section, q, round(q.points * scale, 2)) for q in sorted(chosen, key=lambda q: q.id)]
+        chosen.sort(key=lambda q: q.id)
+        points = _apportion([q.points for q in chosen], section.points) if section.points else [q.points for q in chosen]
+        drawn += [Drawn(section, q, share) for q, share in zip(chosen, points)]
     if problems:
         raise SpecError(f"{spec.source}: the bank ({spec.bank}) cannot fill this exam: " + "; ".join(problems))
     return drawn
+
+
+def _apportion(weights: list[float], total: float, step: float = 0.5) -> list[float]:
+    """``total`` shared in proportion to ``weights``, in multiples of ``step`` (largest remainders first), so a
+    section worth 8 points with questions of 4 and 2 points gives 5.5 and 2.5, not 5.33 and 2.67."""
+    if not weights:
+        return []
+    if abs(total / step - round(total / step)) > 1e-9:
+        step = 0.01
+    units = round(total / step)
+    exact = [units * weight / sum(weights) for weight in weights]
+    shares = [int(value) for value in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for index in by_remainder[:units - sum(shares)]:
+        shares[index] += 1
+    return [round(share * step, 2) for share in shares]
 
 
 def _kept(section: Section, ids: list[str], by_id: dict, excluded: dict, taken: set) -> list[BankQuestion]:
