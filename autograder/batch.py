@@ -55,7 +55,7 @@ def grade_batch(assignment: Assignment, submissions: list[Submission], out: Path
         for submission in submissions:
             recorded = None if regrade else gradebook.recorded(submission.student, submission.content_hash,
                                                                manifest.version, __version__)
-            if recorded is None:
+            if recorded is None or recorded.scale != options.scale:  # graded on other data: grade again
                 todo.append(submission)
             else:
                 by_key[submission.student, submission.content_hash] = recorded

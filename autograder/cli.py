@@ -19,6 +19,10 @@ from autograder.gradebook import OutputError
 from autograder.ingest import IngestError, collect_submissions
 from autograder.testfile import TestFileError
 
+SCALES = ("small", "full")  # autograder.datasets.SCALES, without importing numpy before parsing
+# Full-scale notebooks train for minutes (a convolutional autoencoder on Fashion-MNIST: about 2 min per model here)
+TIMEOUTS_S = {"small": (120.0, 900.0), "full": (600.0, 2400.0)}  # (per cell, per notebook) when not given
+
 console = Console(stderr=True, soft_wrap=True)
 out = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -56,9 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("name")
     grade.add_argument("paths", nargs="+", type=Path)
     grade.add_argument("--out", type=Path, required=True, help="folder for results/ and gradebook.csv")
-    grade.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell (default 120)")
-    grade.add_argument("--notebook-timeout", type=float, default=900.0,
-                       help="seconds per notebook, tests included (default 900)")
+    grade.add_argument("--cell-timeout", type=float,
+                       help="seconds per cell (default 120; 600 at --scale full)")
+    grade.add_argument("--notebook-timeout", type=float,
+                       help="seconds per notebook, tests included (default 900; 2400 at --scale full)")
     grade.add_argument("--sandbox", default="bubblewrap", choices=["bubblewrap", "docker", "none"],
                        help="where kernels run (default: bubblewrap; none only for trusted notebooks)")
     grade.add_argument("--image", help="the grading image for --sandbox docker (default: autograder-grader:latest)")
@@ -75,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--threads", type=int, default=1, help="CPU threads per kernel (default 1)")
     grade.add_argument("--keras-backend", choices=["tensorflow", "torch", "jax"],
                        help="Keras backend in the kernels (default: $KERAS_BACKEND, else tensorflow)")
+    grade.add_argument("--scale", choices=list(SCALES),
+                       help="the data to grade on: small (8x8 digits) or full (Fashion-MNIST, from Debian's "
+                            "dataset-fashion-mnist); default: the rubric's `scale:`, else small")
     limits = grade.add_argument_group("limits per kernel")
     limits.add_argument("--memory", type=float, default=4.0, help="address space in GiB (default 4; 0: none)")
     limits.add_argument("--max-processes", type=int, default=256, help="processes and threads (default 256)")
@@ -130,7 +138,9 @@ def _build(args) -> int:
 
 def _grade(args) -> int:
     from autograder.batch import ensure_built, grade_batch
+    from autograder.datasets import require_data
     from autograder.grading import GradingOptions
+    from autograder.rubric import rubric_scale
     from autograder.sandbox.limits import GIB, ResourceLimits
     from autograder.scheduler import make_scheduler
 
@@ -143,12 +153,16 @@ def _grade(args) -> int:
     if args.sandbox == "none":
         console.print("[bold yellow]warning:[/] --sandbox none runs student code unconfined, with your user's "
                       "rights; use it for trusted notebooks only")
+    scale = args.scale or rubric_scale(args.root, args.name)
+    require_data(scale)  # before anything runs: not 0 points for every student
     manifest = ensure_built(assignment, say=lambda text: console.print(text))
+    cell_timeout, notebook_timeout = TIMEOUTS_S[scale]
     limits = ResourceLimits(address_space_bytes=int(args.memory * GIB) or None, processes=args.max_processes,
                             file_size_bytes=int(args.max_file_size * GIB), cpu_seconds=args.cpu_time)
-    options = GradingOptions(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
+    options = GradingOptions(cell_timeout_s=args.cell_timeout or cell_timeout,
+                             notebook_timeout_s=args.notebook_timeout or notebook_timeout,
                              sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
-                             limits=limits, threads=args.threads)
+                             limits=limits, threads=args.threads, scale=scale)
     if args.image:
         os.environ["AUTOGRADER_DOCKER_IMAGE"] = args.image  # read by the docker sandbox backend
     if args.keras_backend:

@@ -29,6 +29,7 @@ class GradingOptions:
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     gpu: str | None = None  # the GPU this worker's kernels may use; None: CPU only
     threads: int = 1  # fixed per kernel, so grades do not depend on the machine's load
+    scale: str = "small"  # which data the notebook and the hidden tests use (autograder.datasets)
 
 
 def grade_submission(assignment: Assignment, manifest: Manifest, submission: Submission,
@@ -44,7 +45,8 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version,
                               __version__, submission.content_hash, device=f"cuda:{options.gpu}" if options.gpu
                               else "cpu", keras_backend=os.environ.get("KERAS_BACKEND", "tensorflow"),
-                              submitted_at=submission.submitted_at, display_name=submission.display_name)
+                              scale=options.scale, submitted_at=submission.submitted_at,
+                              display_name=submission.display_name)
     try:
         notebook = read_submission(submission.data)
     except InvalidNotebook as error:
@@ -136,9 +138,10 @@ def grading_failed(job, submission: Submission, error: Exception) -> SubmissionR
 
 def _trusted_arguments(assignment: Assignment, options: GradingOptions, submission: Submission,
                        question: str) -> dict:
-    """What the checker gives a question's tests itself, never read from the notebook: an exam variant's
-    parameters (recomputed from the roster and the exam's secret)."""
-    return assignment.trusted_arguments(submission.student, question)
+    """What the checker gives a question's tests itself, never read from the notebook: the grading ``scale``
+    (which data the tests measure on) and an exam variant's parameters (recomputed from the roster and the exam's
+    secret)."""
+    return {"scale": options.scale, **assignment.trusted_arguments(submission.student, question)}
 
 
 def _check(test_file, bridge: Bridge, trusted: dict) -> QuestionResult:

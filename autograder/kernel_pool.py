@@ -55,7 +55,8 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> Prepa
         target = place.work / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(assignment.public_dir / relative, target)
-    sandbox = make_sandbox(options.sandbox, options.limits, gpu=options.gpu, threads=options.threads)
+    sandbox = make_sandbox(options.sandbox, options.limits, gpu=options.gpu, threads=options.threads,
+                           scale=options.scale)
     kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
                            sandbox.environment(place), preexec=sandbox.preexec(),
                            prepare=lambda: sandbox.prepare(place))

@@ -48,6 +48,7 @@ class SubmissionResult:
     seconds: float = 0.0
     device: str = "cpu"  # where the kernel ran: "cpu" or "cuda:N"
     keras_backend: str = ""
+    scale: str = "small"  # the data the autoencoder-style assignments were graded on (autograder.datasets)
     submitted_at: float | None = None  # from the LMS export, when it says (for late penalties)
     display_name: str = ""
 

@@ -11,6 +11,7 @@ criteria, the due date and late policy, and the grade bands. ``autograder report
       q6: {points: 2, manual: true, criteria: [{points: 1, text: ...}, {points: 1, text: ...}]}
     grades: {A: 85, B: 70, C: 55, D: 40, F: 0}   # lowest percent of each band, best first
     lms: {canvas_assignment_id: 4711}     # optional
+    scale: full                           # optional: the data `autograder grade` uses unless --scale says
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class Rubric:
     bands: tuple[GradeBand, ...]
     canvas_assignment_id: str = ""
     source: str = ""  # the file it came from, for messages
+    scale: str | None = None  # the grading scale (small or full) when the rubric sets one
 
     @property
     def max_points(self) -> float:
@@ -123,6 +125,12 @@ def find_rubric(root: Path, name: str) -> Rubric | None:
     return load_rubric(path) if path.is_file() else None
 
 
+def rubric_scale(root: Path, name: str) -> str:
+    """The scale assignment ``name`` is graded at unless ``--scale`` says otherwise: its rubric's, else small."""
+    rubric = find_rubric(root, name)
+    return rubric.scale if rubric is not None and rubric.scale else "small"
+
+
 def load_rubric(path: Path) -> Rubric:
     path = Path(path)
     try:
@@ -136,7 +144,8 @@ def load_rubric(path: Path) -> Rubric:
     return parse_rubric(data, str(path))
 
 
-_TOP_KEYS = {"assignment", "title", "due", "late", "questions", "grades", "lms"}
+_TOP_KEYS = {"assignment", "title", "due", "late", "questions", "grades", "lms", "scale"}
+_SCALES = ("small", "full")
 _LATE_KEYS = {"per_day", "grace_minutes", "cap", "of"}
 _QUESTION_KEYS = {"points", "manual", "criteria"}
 _LMS_KEYS = {"canvas_assignment_id"}
@@ -162,10 +171,13 @@ def parse_rubric(data, source: str = "rubric") -> Rubric:
         raise fail("lms", "expected a mapping like {canvas_assignment_id: 4711}")
     _no_unknown_keys(lms, _LMS_KEYS, "lms.", fail)
     canvas_id = lms.get("canvas_assignment_id")
+    scale = data.get("scale")
+    if scale is not None and scale not in _SCALES:
+        raise fail("scale", f"{scale!r} is not a scale; write small (8x8 digits) or full (Fashion-MNIST)")
     return Rubric(assignment=assignment, title=_text(data.get("title", assignment), "title", fail),
                   due=_due(data["due"], fail), late=late, questions=_questions(data["questions"], fail),
                   bands=_bands(data["grades"], fail), canvas_assignment_id="" if canvas_id is None else str(canvas_id),
-                  source=source)
+                  source=source, scale=scale)
 
 
 def check_rubric(rubric: Rubric, manifest) -> None:

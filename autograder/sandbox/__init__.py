@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from autograder.datasets import SCALE_VARIABLE
+
 
 @dataclass(frozen=True)
 class KernelPlace:
@@ -38,9 +40,10 @@ class Sandbox(Protocol):
 
 
 def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | None = None,
-                       threads: int = 1) -> dict[str, str]:
-    """Variables every kernel gets: its own HOME and config folders, fixed seeds and thread counts, and
-    the one GPU it may use (none: CUDA_VISIBLE_DEVICES is empty, so grading is on the CPU)."""
+                       threads: int = 1, scale: str = "small") -> dict[str, str]:
+    """Variables every kernel gets: its own HOME and config folders, fixed seeds and thread counts, the one
+    GPU it may use (none: CUDA_VISIBLE_DEVICES is empty, so grading is on the CPU) and the grading scale (which
+    data the notebook loads; the hidden tests get the scale from the checker, never from the kernel)."""
     home = home or str(place.work)
     keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "TZ", "KERAS_BACKEND") if name in os.environ}
     return {
@@ -73,6 +76,7 @@ def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | N
         "TF_DETERMINISTIC_OPS": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MALLOC_ARENA_MAX": "2",
+        SCALE_VARIABLE: scale,
     }
 
 
@@ -81,8 +85,8 @@ class NoSandbox:
 
     name = "none"
 
-    def __init__(self, gpu: str | None = None, threads: int = 1):
-        self.gpu, self.threads = gpu, threads
+    def __init__(self, gpu: str | None = None, threads: int = 1, scale: str = "small"):
+        self.gpu, self.threads, self.scale = gpu, threads, scale
 
     def prepare(self, place: KernelPlace) -> None:
         pass
@@ -91,7 +95,7 @@ class NoSandbox:
         return argv
 
     def environment(self, place: KernelPlace) -> dict[str, str]:
-        return kernel_environment(place, gpu=self.gpu, threads=self.threads)
+        return kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale)
 
     def preexec(self):
         return None
@@ -118,10 +122,11 @@ BACKENDS: dict[str, Callable[..., Sandbox]] = {
 DEFAULT = "bubblewrap"
 
 
-def make_sandbox(name: str, limits=None, gpu: str | None = None, threads: int = 1) -> Sandbox:
+def make_sandbox(name: str, limits=None, gpu: str | None = None, threads: int = 1, scale: str = "small") -> Sandbox:
     """The named backend; raises ValueError (unknown name) or RuntimeError (cannot run here).
 
-    ``gpu`` is the device the kernel may use (None: CPU only); ``threads`` its fixed thread count."""
+    ``gpu`` is the device the kernel may use (None: CPU only); ``threads`` its fixed thread count; ``scale``
+    the grading scale its notebook is told (``AUTOGRADER_SCALE``)."""
     if name not in BACKENDS:
         raise ValueError(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}")
-    return BACKENDS[name](limits, gpu=gpu, threads=threads)
+    return BACKENDS[name](limits, gpu=gpu, threads=threads, scale=scale)

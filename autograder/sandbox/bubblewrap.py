@@ -20,7 +20,8 @@ class BubblewrapMissing(RuntimeError):
 class Bubblewrap:
     name = "bubblewrap"
 
-    def __init__(self, limits: ResourceLimits | None = None, gpu: str | None = None, threads: int = 1):
+    def __init__(self, limits: ResourceLimits | None = None, gpu: str | None = None, threads: int = 1,
+                 scale: str = "small"):
         self.executable = shutil.which("bwrap")
         if self.executable is None:
             raise BubblewrapMissing(
@@ -32,7 +33,7 @@ class Bubblewrap:
             # CUDA reserves huge virtual ranges and fails under an address-space limit (DESIGN.md):
             # on a GPU the frameworks' own memory settings cap memory instead.
             self.limits = replace(self.limits, address_space_bytes=None)
-        self.gpu, self.threads = gpu, threads
+        self.gpu, self.threads, self.scale = gpu, threads, scale
         self.uid = sandbox_uid()  # one uid per kernel (a sandbox serves one kernel)
 
     def wrap(self, argv: list[str], place) -> list[str]:
@@ -68,7 +69,7 @@ class Bubblewrap:
     def environment(self, place) -> dict[str, str]:
         from autograder.sandbox import kernel_environment
 
-        return kernel_environment(place, gpu=self.gpu, threads=self.threads)
+        return kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale)
 
     def prepare(self, place) -> None:
         """The kernel's folders belong to the user it runs as."""
