@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := demo-out
 
-.PHONY: demo test test-slow test-backends calibrate-gan install clean docker-image
+.PHONY: demo test test-slow test-backends calibrate-gan calibrate-autoencoder install clean docker-image \
+	bench bench-single bench-batch bench-workers bench-scaling bench-dask bench-otter bench-fork bench-gpu
 
 install: $(STAMP)
 
@@ -15,6 +16,11 @@ $(STAMP): pyproject.toml
 	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } || \
 		echo "note: install bubblewrap (apt-get install bubblewrap) to grade untrusted notebooks"
+	@# Fashion-MNIST for the autoencoder's full scale (--scale full); the small scale needs nothing.
+	@[ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; } || \
+		echo "note: install dataset-fashion-mnist (apt-get install dataset-fashion-mnist) to grade at --scale full"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
@@ -44,6 +50,44 @@ test-backends: $(STAMP)
 calibrate-gan: $(STAMP)
 	$(BIN)/autograder build gan_debug
 	KERAS_BACKEND=tensorflow $(BIN)/python tools/calibrate_gan.py --seeds 20 --jobs 2
+
+# The autoencoder's bands: the reference over 3 seeds and every corpus notebook once, at SCALE (small or full;
+# full takes about 25 minutes on 2 cores). Numbers and their derivation: rubrics/autoencoder.yml.
+SCALE ?= small
+calibrate-autoencoder: $(STAMP)
+	$(BIN)/python tools/calibrate_autoencoder.py --scale $(SCALE) --seeds 3
+	$(BIN)/python tools/calibrate_autoencoder.py --scale $(SCALE) --seeds 1 $(filter-out \
+		examples/autoencoder/submissions/reference.ipynb,$(wildcard examples/autoencoder/submissions/*.ipynb))
+
+# Benchmarks (issue 6), one target per measurement; each appends its table to benchmarks/RESULTS.md.
+# `make bench` runs those of this machine (hours on 2 cores); bench-gpu needs a GPU.
+bench: bench-single bench-batch bench-fork
+
+bench-single: $(STAMP)  # (a) one submission: autograder grade vs plain nbclient vs otter run, per assignment
+	$(BIN)/python benchmarks/bench_single.py temperature --runs 5
+	$(BIN)/python benchmarks/bench_single.py autoencoder --runs 5
+
+bench-batch: bench-workers bench-scaling bench-dask bench-otter  # everything benchmarks/bench_batch.py measures
+
+bench-workers: $(STAMP)  # (b) and (e): 40 autoencoder submissions, 1 and 2 workers, warm or cold; peak memory
+	$(BIN)/python benchmarks/bench_batch.py workers autoencoder --submissions 40 --runs 5
+
+bench-scaling: $(STAMP)  # (c) time per submission at 10 and 100 submissions
+	$(BIN)/python benchmarks/bench_batch.py scaling temperature --sizes 10 100 --runs 5
+
+bench-dask: $(STAMP)  # (d) Dask with 2 local workers vs the local pool
+	$(BIN)/python benchmarks/bench_batch.py dask temperature --submissions 20 --runs 5
+
+bench-otter: $(STAMP)  # a loop of `otter run` over the temperature submissions vs autograder grade
+	$(BIN)/python benchmarks/bench_batch.py otter temperature --submissions 10 --runs 5
+
+bench-fork: $(STAMP)  # the fork-server experiment (docs/design.md): fork after importing Keras, before and after training
+	$(BIN)/python benchmarks/fork_experiment.py cold-parent
+	$(BIN)/python benchmarks/fork_experiment.py warm-parent
+
+bench-gpu: $(STAMP)  # the autoencoder reference on GPU 0 vs the CPU (torch backend), SCALE=small or full
+	$(BIN)/autograder build autoencoder
+	PATH=$(abspath $(BIN)):$$PATH SCALE=$(SCALE) bash benchmarks/gpu_autoencoder.sh
 
 docker-image:
 	docker build -f grader.Dockerfile -t autograder-grader:latest .

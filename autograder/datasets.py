@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 SCALES = ("small", "full")
-DEFAULT_SCALE = "small"
 SCALE_VARIABLE = "AUTOGRADER_SCALE"  # how the scale reaches the kernel (the notebook's data cell reads it)
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
