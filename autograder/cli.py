@@ -185,8 +185,8 @@ def _grade(args) -> int:
         console.print(f"{len(skipped)} submission(s) were already graded and were not run again "
                       "(--regrade runs them)")
     out.print(_table(results, [q.name for q in manifest.autograded]))
-    out.print(f"results: {args.out / 'results'}   gradebook: {args.out / 'gradebook.csv'} "
-              f"(record: {args.out / 'gradebook.sqlite'})")
+    out.print(f"graded at the {scale} scale; results: {args.out / 'results'}   gradebook: "
+              f"{args.out / 'gradebook.csv'} (record: {args.out / 'gradebook.sqlite'})")
     return 0
 
 

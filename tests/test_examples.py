@@ -49,3 +49,22 @@ def test_the_gradebook_lists_every_example(graded):
     results, _, out = graded
     rows = (out / "gradebook.csv").read_text().strip().splitlines()
     assert len(rows) == len(results) + 1
+
+
+@pytest.mark.slow
+def test_the_autoencoder_corpus_at_full_scale_gets_expected_full(tmp_path):
+    """Fashion-MNIST: about 15 minutes on 2 cores (the convolutional notebooks train about 2 minutes per model)."""
+    from autograder.datasets import require_data
+
+    require_data("full")
+    submissions, _ = collect_submissions([ROOT / "examples" / "autoencoder" / "submissions"])
+    options = GradingOptions(cell_timeout_s=600.0, notebook_timeout_s=2400.0, scale="full")
+    results = grade_batch(find_assignment("autoencoder", ROOT), submissions, tmp_path, options,
+                          scheduler=LocalScheduler(2))
+    expected = json.loads((ROOT / "examples" / "autoencoder" / "expected_full.json").read_text())
+    assert sorted(f"{r.student}.ipynb" for r in results) == sorted(expected)
+    for result in results:
+        want = expected[f"{result.student}.ipynb"]
+        assert result.scale == "full"
+        assert result.status == want["status"], (result.student, result.message)
+        assert {q.name: q.points for q in result.questions} == pytest.approx(want["points"]), result.student

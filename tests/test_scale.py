@@ -86,6 +86,12 @@ def test_full_scale_without_fashion_mnist_stops_before_grading(course, graded_op
     assert graded_options == [] and not (tmp_path / "out").exists()
 
 
+def test_dask_workers_get_the_scale_with_the_options():
+    from autograder.scheduler.dask import _options_from_data, _options_to_data
+
+    assert _options_from_data(_options_to_data(GradingOptions(scale="full"))).scale == "full"
+
+
 def test_every_backend_tells_the_kernel_its_scale(place):
     from autograder.sandbox.docker import Docker
 
