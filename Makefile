@@ -66,6 +66,7 @@ bench: bench-single bench-batch bench-fork
 bench-single: $(STAMP)  # (a) one submission: autograder grade vs plain nbclient vs otter run, per assignment
 	$(BIN)/python benchmarks/bench_single.py temperature --runs 5
 	$(BIN)/python benchmarks/bench_single.py autoencoder --runs 5
+	$(BIN)/python benchmarks/bench_single.py gan_debug --runs 5
 
 bench-batch: bench-workers bench-scaling bench-dask bench-otter  # everything benchmarks/bench_batch.py measures
 
