@@ -212,11 +212,13 @@ def _exam_build(args) -> int:
     out.print(f"built exam {exam.name}: {len(built.questions)} questions, {points:g} points, "
               f"{built.students} students")
     for number, question in enumerate(built.questions, start=1):
-        out.print(f"  {number:2d}. {question.bank_id} ({question.points:g} points, {question.section})", highlight=False)
+        out.print(f"  {number:2d}. {question.bank_id} ({question.points:g} points, {question.section})",
+                  highlight=False)
     out.print(f"  hand out:    {built.notebooks}/STUDENT.ipynb (printable: {built.notebooks}/print/)")
     out.print(f"  print all:   {built.print_all}")
     out.print(f"  answer keys: {built.keys} (private, like everything under {exam.master_dir})")
-    out.print(f"  grade with:  autograder --root {exam.root} grade {exam.name} SUBMISSIONS --out GRADES", highlight=False)
+    out.print(f"  grade with:  autograder --root {exam.root} grade {exam.name} SUBMISSIONS --out GRADES",
+              highlight=False)
     return 0
 
 

@@ -15,6 +15,18 @@ from autograder.build import build_assignment
 from autograder.ingest import Submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _fashion_mnist_missing() -> bool:
+    from autograder.datasets import missing_files
+
+    return bool(missing_files("full"))
+
+
+# Tests of the autoencoder's full scale read the real files; `make install` installs them as root.
+needs_fashion_mnist = pytest.mark.skipif(
+    _fashion_mnist_missing(), reason="Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+
 MINI_GOOD = {
     "def double": "def double(x):\n    return 2 * np.asarray(x)",
     "def draw": "def draw(rng):\n    return int(rng.integers(10))\n\n"

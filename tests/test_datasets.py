@@ -11,11 +11,10 @@ import pytest
 
 from autograder import datasets
 from autograder.datasets import DataMissing, autoencoder_split, image_shape, missing_files, read_idx, require_data
+from tests.conftest import needs_fashion_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT_NOTEBOOK = ROOT / "assignments" / "autoencoder" / "autoencoder.ipynb"
-needs_fashion_mnist = pytest.mark.skipif(
-    bool(missing_files("full")), reason="Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
 
 
 def write_idx(path: Path, array: np.ndarray) -> Path:

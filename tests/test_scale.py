@@ -17,7 +17,7 @@ from autograder.grading import GradingOptions, grade_submission
 from autograder.ingest import Submission
 from autograder.rubric import RubricError, parse_rubric, rubric_scale
 from autograder.sandbox import NoSandbox, make_sandbox
-from tests.conftest import mini_notebook
+from tests.conftest import mini_notebook, needs_fashion_mnist
 from tests.test_kernel_setup import run_in_fresh_kernel, stop_kernels  # noqa: F401 - the fixture stops kernels
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +26,6 @@ due: 2026-05-08T23:59:00+02:00
 questions: {q1: 1, q2: 2}
 grades: {A: 50, F: 0}
 """
-needs_fashion_mnist = pytest.mark.skipif(bool(datasets.missing_files("full")),
-                                         reason="no Fashion-MNIST here (apt-get install dataset-fashion-mnist)")
 
 
 @pytest.fixture

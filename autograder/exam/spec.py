@@ -213,7 +213,9 @@ def draw_questions(spec: ExamSpec, bank: list[BankQuestion], recent: dict[str, l
             taken.update(q.id for q in picked)
             chosen += picked
         chosen.sort(key=lambda q: q.id)
-        points = _apportion([q.points for q in chosen], section.points) if section.points else [q.points for q in chosen]
+        points = [q.points for q in chosen]
+        if section.points:
+            points = _apportion(points, section.points)
         drawn += [Drawn(section, q, share) for q, share in zip(chosen, points)]
     if problems:
         raise SpecError(f"{spec.source}: the bank ({spec.bank}) cannot fill this exam: " + "; ".join(problems))
