@@ -26,6 +26,7 @@ class GradingOptions:
     seed: int = 2026
     sandbox: str = DEFAULT_SANDBOX
     output_bytes_per_cell: int = 1_000_000
+    bridge_bytes_per_call: int = 256 * 1024**2  # the kernel's answer to one request of a test
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     gpu: str | None = None  # the GPU this worker's kernels may use; None: CPU only
     threads: int = 1  # fixed per kernel, so grades do not depend on the machine's load
@@ -109,7 +110,7 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
                 result.raise_status("timeout", f"{where} did not finish within "
                                                f"{min(options.cell_timeout_s, remaining):.0f} s")
             elif run.status == "died":
-                result.raise_status("kernel-died", f"the kernel stopped during {where}")
+                _kernel_stopped(result, prepared, options, f"during {where}")
             if not run.kernel_alive:
                 return
             for question in step.check_after:
@@ -121,7 +122,17 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
         partial = died.args[0] if died.args and isinstance(died.args[0], QuestionResult) else None
         if partial is not None:
             graded[partial.name] = partial
-        result.raise_status("kernel-died", "the kernel stopped while the grader was checking answers")
+        _kernel_stopped(result, prepared, options, "while the grader was checking answers")
+
+
+def _kernel_stopped(result: SubmissionResult, prepared, options: GradingOptions, when: str) -> None:
+    """A dead kernel: ``memory-limit`` when its cgroup's memory limit killed it, else ``kernel-died``."""
+    if prepared.sandbox.memory_kills():
+        result.raise_status("memory-limit", f"the kernel was stopped {when}: it used more than its "
+                                            f"{_gib(options.limits.memory_bytes)} of memory (its processes and "
+                                            "the files it wrote in /tmp and its folder count)")
+    else:
+        result.raise_status("kernel-died", f"the kernel stopped {when}")
 
 
 def grading_failed(job, submission: Submission, error: Exception) -> SubmissionResult:

@@ -46,7 +46,8 @@ class CellRun:
     traceback: str = ""
     output_bytes: int = 0
     output_truncated: bool = False
-    bridge_payloads: list[str] = field(default_factory=list)
+    bridge_payloads: list[str] = field(default_factory=list)  # only when the grader asked for bridge answers
+    bridge_overflow: int = 0  # bytes of bridge answers past the limit (then none of them is kept)
     kernel_alive: bool = True
 
 
@@ -55,7 +56,13 @@ class KernelLimits:
     """Per-kernel limits; the sandbox applies the operating-system ones."""
 
     output_bytes_per_cell: int = 1_000_000
-    startup_s: float = 60.0
+    # The kernel's answers to one bridge request; a student's own display messages of the bridge's type are
+    # output like any other (counted against the output limit, never kept).
+    bridge_bytes_per_call: int = 256 * 1024 * 1024
+    # Starting is measured in the kernel's own CPU seconds, so a busy machine does not fail a kernel that is
+    # merely waiting for a core; the wall-clock backstop catches a kernel that hangs without computing.
+    startup_cpu_s: float = 60.0
+    startup_wall_s: float = 900.0
 
 
 def strip_ansi(text: str) -> str:
@@ -66,7 +73,8 @@ class KernelSession:
     """A kernel process and a client connected to it over ``ipc`` sockets in ``connection_dir``."""
 
     def __init__(self, argv_wrapper, workdir: Path, connection_dir: Path, env: dict[str, str],
-                 limits: KernelLimits | None = None, log_path: Path | None = None, preexec=None, prepare=None):
+                 limits: KernelLimits | None = None, log_path: Path | None = None, preexec=None, prepare=None,
+                 cpu_seconds=None):
         self.workdir = Path(workdir)
         self.connection_dir = Path(connection_dir)
         self.limits = limits or KernelLimits()
@@ -75,6 +83,7 @@ class KernelSession:
         self._log_path = log_path or self.connection_dir / "kernel.log"
         self._preexec = preexec
         self._prepare = prepare  # called once the connection file exists, before the kernel starts
+        self._cpu_seconds = cpu_seconds  # the sandbox's count of the kernel's CPU time (its cgroup), if it has one
         self.process: subprocess.Popen | None = None
         self.client: BlockingKernelClient | None = None
 
@@ -96,9 +105,25 @@ class KernelSession:
         self.client.start_channels()
         self._wait_until_ready()
 
+    def cpu_seconds(self) -> float:
+        """CPU time the kernel's processes used so far: from its cgroup, else from its process tree."""
+        if self._cpu_seconds is not None:
+            used = self._cpu_seconds()
+            if used is not None:
+                return used
+        return process_tree_cpu_seconds(self.process.pid) if self.process is not None else 0.0
+
     def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + self.limits.startup_s
-        while time.monotonic() < deadline:
+        limits = self.limits
+        deadline = time.monotonic() + limits.startup_wall_s
+        while True:
+            if self.cpu_seconds() > limits.startup_cpu_s:
+                raise KernelStartError(f"the kernel used {limits.startup_cpu_s:.0f} s of CPU time without "
+                                       "answering")
+            if time.monotonic() > deadline:
+                raise KernelStartError(f"the kernel did not answer within {limits.startup_wall_s:.0f} s and used "
+                                       f"only {self.cpu_seconds():.1f} s of CPU time: the machine is overloaded "
+                                       "(grade with fewer --workers)")
             if not self.alive():
                 raise KernelStartError(f"the kernel exited while starting: {self.log_tail()}")
             msg_id = self.client.kernel_info()
@@ -112,7 +137,6 @@ class KernelSession:
             # Drain the iopub "starting"/"idle" messages of the kernel_info request.
             self._drain_iopub()
             return
-        raise KernelStartError(f"the kernel did not answer within {self.limits.startup_s:.0f} s")
 
     def _drain_iopub(self) -> None:
         try:
@@ -159,18 +183,21 @@ class KernelSession:
         message = self.client.session.msg("interrupt_request", content={})
         self.client.control_channel.send(message)
 
-    def execute(self, code: str, timeout: float, store_history: bool = True) -> CellRun:
-        """Run ``code``; past ``timeout`` seconds interrupt it, and kill the kernel if that fails."""
+    def execute(self, code: str, timeout: float, store_history: bool = True, bridge_answers: bool = False) -> CellRun:
+        """Run ``code``; past ``timeout`` seconds interrupt it, and kill the kernel if that fails.
+
+        ``bridge_answers``: keep the display messages of the bridge's type (up to the limit), for a bridge request;
+        otherwise they are the student's output."""
         start = time.monotonic()
         if not self.alive():
             return CellRun("died", 0.0, kernel_alive=False)
         msg_id = self.client.execute(code, silent=False, store_history=store_history,
                                      allow_stdin=False, stop_on_error=False)
         run = CellRun("ok", 0.0)
-        finished = self._collect(msg_id, run, start + max(timeout, 0.0))
+        finished = self._collect(msg_id, run, start + max(timeout, 0.0), bridge_answers)
         if not finished and self.alive():
             self.interrupt()
-            finished = self._collect(msg_id, run, time.monotonic() + INTERRUPT_GRACE_S)
+            finished = self._collect(msg_id, run, time.monotonic() + INTERRUPT_GRACE_S, bridge_answers)
             run.status = "timeout"
             if not finished:
                 self.kill()
@@ -181,7 +208,7 @@ class KernelSession:
         run.seconds = time.monotonic() - start
         return run
 
-    def _collect(self, msg_id: str, run: CellRun, deadline: float) -> bool:
+    def _collect(self, msg_id: str, run: CellRun, deadline: float, bridge_answers: bool) -> bool:
         """Read iopub messages of ``msg_id`` into ``run`` until idle (True) or the deadline (False)."""
         while True:
             remaining = deadline - time.monotonic()
@@ -193,25 +220,54 @@ class KernelSession:
                 if not self.alive():
                     return False
                 continue
-            if message["parent_header"].get("msg_id") != msg_id:
+            parent, kind, content = message.get("parent_header"), message.get("msg_type"), message.get("content")
+            # The kernel holds the connection key, so it can send anything: take only well-formed messages.
+            if not (isinstance(parent, dict) and parent.get("msg_id") == msg_id and isinstance(content, dict)):
                 continue
-            kind, content = message["msg_type"], message["content"]
+            data = content.get("data") if isinstance(content.get("data"), dict) else {}
             if kind == "status" and content.get("execution_state") == "idle":
                 return True
             if kind == "error":
                 run.status = "error"
                 run.error_name = str(content.get("ename", ""))
                 run.error_value = str(content.get("evalue", ""))
-                run.traceback = strip_ansi("\n".join(map(str, content.get("traceback", []))))[-4000:]
-            elif kind in ("display_data", "execute_result") and BRIDGE_MIME in content.get("data", {}):
-                payload = content["data"][BRIDGE_MIME]
-                if isinstance(payload, str):
-                    run.bridge_payloads.append(payload)
+                lines = content.get("traceback")
+                run.traceback = strip_ansi("\n".join(map(str, lines if isinstance(lines, list) else [])))[-4000:]
+            elif kind in ("display_data", "execute_result") and bridge_answers and BRIDGE_MIME in data:
+                self._keep_answer(run, data[BRIDGE_MIME])
             elif kind in ("stream", "display_data", "execute_result", "update_display_data"):
-                self._count_output(run, content)
+                run.output_bytes += len(str(content.get("text", ""))) + sum(len(str(v)) for v in data.values())
+                run.output_truncated = run.output_truncated or run.output_bytes > self.limits.output_bytes_per_cell
 
-    def _count_output(self, run: CellRun, content: dict) -> None:
-        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
-        run.output_bytes += size
-        if run.output_bytes > self.limits.output_bytes_per_cell:
-            run.output_truncated = True
+    def _keep_answer(self, run: CellRun, payload) -> None:
+        size = len(payload) if isinstance(payload, str) else 0
+        kept = sum(map(len, run.bridge_payloads))
+        if run.bridge_overflow or kept + size > self.limits.bridge_bytes_per_call:
+            run.bridge_overflow = (run.bridge_overflow or kept) + size
+            run.bridge_payloads.clear()
+        elif isinstance(payload, str):
+            run.bridge_payloads.append(payload)
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of ``pid`` and its descendants (living, and those they waited for), from /proc.
+    A fallback where the kernel has no cgroup: a process that escaped the tree (a double fork) is not counted."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    times: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        child = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(child)  # fields[1] is the parent's pid
+        times[child] = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0)
+        todo += children.get(current, [])
+    return total / ticks

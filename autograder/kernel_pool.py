@@ -19,6 +19,8 @@ from autograder.bridge import Bridge
 from autograder.kernel import KernelSession, KernelStartError
 from autograder.kernel_setup import setup_code
 from autograder.sandbox import KernelPlace, make_sandbox
+from autograder.sandbox.cgroup import remove_stale_cgroups
+from autograder.sandbox.limits import limit_folder_size, release_folder
 
 WORKDIR_PREFIX = "autograder-"
 SETUP_TIMEOUT_S = 300  # importing TensorFlow or torch on a busy machine can take a while
@@ -40,9 +42,8 @@ class PreparedKernel:
 
     def close(self) -> None:
         self.kernel.shutdown()
-        cleanup = getattr(self.sandbox, "cleanup", None)  # a container backend removes its container now
-        if cleanup is not None:
-            cleanup(self.place)
+        self.sandbox.cleanup(self.place)  # its container or its cgroup, with anything left running in it
+        release_folder(self.place.work)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -51,6 +52,7 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> Prepa
     place = KernelPlace(folder / "work", folder / "conn")
     place.work.mkdir()
     place.connection.mkdir()
+    limit_folder_size(place.work, options.limits.work_bytes)  # where it cannot, the sandbox's warnings say so
     for relative in manifest.support_files:
         target = place.work / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -59,8 +61,9 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> Prepa
                            scale=options.scale)
     kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
                            sandbox.environment(place), preexec=sandbox.preexec(),
-                           prepare=lambda: sandbox.prepare(place))
+                           prepare=lambda: sandbox.prepare(place), cpu_seconds=sandbox.cpu_seconds)
     kernel.limits.output_bytes_per_cell = options.output_bytes_per_cell
+    kernel.limits.bridge_bytes_per_call = options.bridge_bytes_per_call
     prepared = PreparedKernel(folder, place, kernel, Bridge(kernel, call_timeout=options.call_timeout_s),
                               sandbox=sandbox)
     try:
@@ -78,10 +81,12 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> Prepa
 
 
 def remove_stale_workdirs() -> None:
-    """Remove the kernel folders of graders that were killed (their pid is in the folder's name)."""
+    """Remove the kernel folders and cgroups of graders that were killed (their pid is in the names)."""
+    remove_stale_cgroups()
     for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
         pid = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            release_folder(folder / "work")
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -3,6 +3,7 @@ and a live kernel with the bridge installed."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,6 +16,15 @@ from autograder.build import build_assignment
 from autograder.ingest import Submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_cgroups_left_behind():
+    """Tests that start sandboxed processes without the kernel pool leave their cgroups; remove them at the end."""
+    yield
+    from autograder.sandbox.cgroup import remove_stale_cgroups
+
+    remove_stale_cgroups(owner=os.getpid())
 
 
 def _fashion_mnist_missing() -> bool:

@@ -46,18 +46,20 @@ def split(command, image):
 
 def test_the_container_has_no_network_no_privileges_and_only_the_kernels_folders(place, docker_client):
     limits = ResourceLimits(address_space_bytes=3 * GIB, processes=100, file_size_bytes=GIB // 2, cpu_seconds=77,
-                            open_files=500)
+                            open_files=500, memory_bytes=5 * GIB, tmp_bytes=GIB // 4, cpus=1.5)
     sandbox = Docker(limits, image="course/grader:1")
     options, inside = split(sandbox.run_command(kernel_argv(place), place), "course/grader:1")
 
     assert {"--rm", "--init", "--read-only"} <= set(options)
     assert values(options, "--network") == ["none"]
     assert values(options, "--pull") == ["never"]  # grading never downloads
-    assert values(options, "--tmpfs") == [f"/tmp:rw,exec,nosuid,nodev,size={GIB // 2},mode=1777"]
+    assert values(options, "--tmpfs") == [f"/tmp:rw,exec,nosuid,nodev,size={GIB // 4},mode=1777"]
     assert values(options, "--user") == ["1000:1000" if os.geteuid() == 0 else f"{os.getuid()}:{os.getgid()}"]
     assert values(options, "--cap-drop") == ["ALL"]
     assert values(options, "--security-opt") == ["no-new-privileges"]
-    assert values(options, "--memory") == values(options, "--memory-swap") == [str(3 * GIB)]
+    # The container's cgroup counts its processes and its tmpfs /tmp; the address space is per process.
+    assert values(options, "--memory") == values(options, "--memory-swap") == [str(5 * GIB)]
+    assert values(options, "--cpus") == ["1.5"]
     assert values(options, "--pids-limit") == ["100"]
     assert values(options, "--ulimit") == [f"fsize={GIB // 2}", "cpu=77", "nofile=500", "core=0"]
     assert values(options, "--volume") == [f"{place.connection}:{place.connection}", f"{place.work}:{place.work}"]
@@ -80,7 +82,8 @@ def test_the_kernel_environment_travels_in_env_flags_without_the_hosts_path(plac
 
 
 def test_a_gpu_is_passed_only_when_assigned_and_is_device_0_inside(place, docker_client):
-    sandbox = Docker(ResourceLimits(address_space_bytes=8 * GIB), image="img", gpu="3", threads=4)
+    sandbox = Docker(ResourceLimits(address_space_bytes=8 * GIB, memory_bytes=8 * GIB), image="img", gpu="3",
+                     threads=4)
     options, inside = split(sandbox.run_command(kernel_argv(place), place), "img")
     env = dict(value.split("=", 1) for value in values(options, "--env"))
     assert values(options, "--gpus") == ["device=3"]
@@ -91,7 +94,7 @@ def test_a_gpu_is_passed_only_when_assigned_and_is_device_0_inside(place, docker
 
 
 def test_without_a_memory_limit_there_is_neither_cgroup_nor_address_space_cap(place, docker_client):
-    options, inside = split(Docker(ResourceLimits(address_space_bytes=None), image="img")
+    options, inside = split(Docker(ResourceLimits(address_space_bytes=None, memory_bytes=None), image="img")
                             .run_command(kernel_argv(place), place), "img")
     assert "--memory" not in options and "--memory-swap" not in options
     assert inside[0] == "python"

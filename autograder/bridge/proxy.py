@@ -225,11 +225,14 @@ class Bridge:
         message["id"] = uuid.uuid4().hex
         code = f"__import__('_autograder_agent').dispatch({codec.dumps(message)!r})"
         timeout = self._timeout()
-        run = self.kernel.execute(code, timeout=timeout, store_history=False)
+        run = self.kernel.execute(code, timeout=timeout, store_history=False, bridge_answers=True)
         if run.status == "timeout":
             raise BridgeTimeout(f"your code did not finish within {timeout:.0f} s")
         if run.status == "died" or not run.kernel_alive:
             raise KernelDied("the notebook's kernel stopped while a test was running")
+        if run.bridge_overflow:
+            raise BridgeError(f"the answer was larger than the grader accepts ({run.bridge_overflow:,} bytes); "
+                              "does your code return or display very large objects?")
         answers = []
         for payload in run.bridge_payloads:
             try:

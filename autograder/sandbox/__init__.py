@@ -38,6 +38,18 @@ class Sandbox(Protocol):
     def preexec(self) -> Callable[[], None] | None:
         """Run in the child before exec (resource limits), or None."""
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time of everything the kernel ran so far, where the backend counts it (None: it does not)."""
+
+    def memory_kills(self) -> int:
+        """How many of the kernel's processes its memory limit killed (so a death is ``memory-limit``)."""
+
+    def cleanup(self, place: KernelPlace) -> None:
+        """Remove what the backend made for the kernel (its container, its cgroup), once the kernel is stopped."""
+
+    def warnings(self) -> list[str]:
+        """Limits this host cannot enforce, told to the tutor before grading."""
+
 
 def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | None = None,
                        threads: int = 1, scale: str = "small") -> dict[str, str]:
@@ -99,6 +111,18 @@ class NoSandbox:
 
     def preexec(self):
         return None
+
+    def cpu_seconds(self) -> float | None:
+        return None
+
+    def memory_kills(self) -> int:
+        return 0
+
+    def cleanup(self, place: KernelPlace) -> None:
+        pass
+
+    def warnings(self) -> list[str]:
+        return []
 
 
 def _bubblewrap(limits, **device) -> Sandbox:

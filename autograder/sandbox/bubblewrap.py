@@ -1,5 +1,6 @@
 """The default sandbox: bubblewrap. Read-only system, Python and venv; a private writable work folder;
-private /tmp; no network; dies with the grader; resource limits on top."""
+a private, size-limited /tmp; no network; dies with the grader; rlimits, and the kernel's own cgroup
+(sandbox/cgroup.py: memory including tmpfs files, processes, an equal CPU weight) where the host gives one."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from autograder.sandbox.cgroup import CgroupUnavailable, KernelCgroup, make_cgroup
 from autograder.sandbox.limits import ResourceLimits, sandbox_uid
 
 
@@ -35,6 +37,7 @@ class Bubblewrap:
             self.limits = replace(self.limits, address_space_bytes=None)
         self.gpu, self.threads, self.scale = gpu, threads, scale
         self.uid = sandbox_uid()  # one uid per kernel (a sandbox serves one kernel)
+        self.cgroup: KernelCgroup | None = None  # made with the kernel (``preexec``), removed by ``cleanup``
 
     def wrap(self, argv: list[str], place) -> list[str]:
         if self.uid is None:
@@ -46,7 +49,8 @@ class Bubblewrap:
         # /tmp first: the binds below may lie under it (a venv in /tmp), and a later tmpfs would hide them.
         command = [self.executable, *namespaces, "--die-with-parent", "--new-session",
                    "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
-                   "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+                   "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(self.limits.tmp_bytes),
+                   "--tmpfs", "/tmp"]
         for link in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
             top = Path("/") / link
             if top.is_symlink():
@@ -79,7 +83,44 @@ class Bubblewrap:
                     os.chown(path, self.uid, self.uid)
 
     def preexec(self):
-        return self.limits.child_setup(drops_to_sandbox_uid=self.uid is not None)
+        """The child's set-up: rlimits, and joining the kernel's cgroup, made here (one per kernel)."""
+        setup = self.limits.child_setup(drops_to_sandbox_uid=self.uid is not None)
+        try:
+            self.cgroup = self.cgroup or make_cgroup(self.limits.memory_bytes, self.limits.processes,
+                                                     self.limits.cpus)
+        except CgroupUnavailable:
+            return setup  # ``warnings`` told the tutor before grading
+        group = self.cgroup
+
+        def child() -> None:
+            group.join()
+            setup()
+
+        return child
+
+    def cpu_seconds(self) -> float | None:
+        return self.cgroup.cpu_seconds() if self.cgroup is not None else None
+
+    def memory_kills(self) -> int:
+        return self.cgroup.memory_kills() if self.cgroup is not None else 0
+
+    def cleanup(self, place) -> None:
+        """Kill whatever is left of the kernel (however it detached) and remove its cgroup."""
+        if self.cgroup is not None:
+            self.cgroup.remove()
+
+    def warnings(self) -> list[str]:
+        """What this host cannot enforce, for the tutor to read before grading."""
+        notes = []
+        try:
+            make_cgroup(self.limits.memory_bytes, self.limits.processes, self.limits.cpus).remove()
+        except CgroupUnavailable as error:
+            notes.append(f"kernels get no cgroup of their own ({error}): memory is bounded per process only "
+                         "(files in /tmp are not counted), and one student's processes can slow the others")
+        if os.geteuid() != 0:
+            notes.append("the grader is not root, so kernels' work folders have no size quota (only the "
+                         "largest file is bounded)")
+        return notes
 
 
 def _bind(path: Path, writable: bool = False) -> list[str]:

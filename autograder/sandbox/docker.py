@@ -74,20 +74,22 @@ class Docker:
         work, connection = str(place.work), str(place.connection)
         command = [self.executable, "run", "--rm", "--init", "--pull", "never", "--name", self.container_name(place),
                    "--network", "none", "--read-only", "--hostname", "sandbox", "--log-driver", "none",
-                   "--tmpfs", f"/tmp:rw,exec,nosuid,nodev,size={limits.file_size_bytes},mode=1777",
+                   "--tmpfs", f"/tmp:rw,exec,nosuid,nodev,size={limits.tmp_bytes},mode=1777",
                    "--user", self.user, "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
                    "--pids-limit", str(limits.processes),
                    "--ulimit", f"fsize={limits.file_size_bytes}", "--ulimit", f"cpu={limits.cpu_seconds}",
                    "--ulimit", f"nofile={limits.open_files}", "--ulimit", "core=0"]
         confine = []  # runs in the container before the kernel
-        if limits.address_space_bytes is not None:
-            memory = str(limits.address_space_bytes)
+        if limits.memory_bytes is not None:  # the container's cgroup: processes, its tmpfs /tmp, page cache
+            memory = str(limits.memory_bytes)
             command += ["--memory", memory, "--memory-swap", memory]
-            if self.gpu is None:
-                # As under bubblewrap, an allocation past the limit raises MemoryError (status memory-limit)
-                # rather than the cgroup killing the kernel. Docker refuses `--ulimit as`, so prlimit sets it;
-                # not with a GPU, where CUDA reserves large virtual ranges (the cgroup still caps memory).
-                confine = ["prlimit", f"--as={memory}", "--"]
+        if limits.cpus is not None:
+            command += ["--cpus", f"{limits.cpus:g}"]
+        if limits.address_space_bytes is not None and self.gpu is None:
+            # As under bubblewrap, an allocation past the limit raises MemoryError (status memory-limit)
+            # rather than the cgroup killing the kernel. Docker refuses `--ulimit as`, so prlimit sets it;
+            # not with a GPU, where CUDA reserves large virtual ranges (the cgroup still caps memory).
+            confine = ["prlimit", f"--as={limits.address_space_bytes}", "--"]
         if self.gpu is not None:
             command += ["--gpus", f"device={self.gpu}"]
         command += ["--volume", f"{connection}:{connection}", "--volume", f"{work}:{work}", "--workdir", work]
@@ -117,6 +119,15 @@ class Docker:
 
     def preexec(self):
         return None
+
+    def cpu_seconds(self) -> float | None:
+        return None  # the container's cgroup belongs to the engine; the kernel's start is timed by the wall clock
+
+    def memory_kills(self) -> int:
+        return 0
+
+    def warnings(self) -> list[str]:
+        return []
 
     def cleanup(self, place: KernelPlace) -> None:
         """Remove the kernel's container now, if it is still there."""

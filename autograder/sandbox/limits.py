@@ -10,11 +10,13 @@ its current processes plus the sandbox's share.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import os
 import resource
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 GIB = 1024**3
 SANDBOX_UID_BASE = 200_000  # kernels of a root grader run as uids from here on, one per kernel; no user owns them
@@ -28,6 +30,14 @@ class ResourceLimits:
     file_size_bytes: int = 1 * GIB
     cpu_seconds: int = 3600
     open_files: int = 1024
+    # Bounds of the kernel's cgroup (sandbox/cgroup.py): its processes' memory plus what it keeps in tmpfs files
+    # and the page cache (None: none), and a hard cap in CPUs (None: only a CPU weight equal to every kernel's).
+    memory_bytes: int | None = 4 * GIB
+    cpus: float | None = None
+    tmp_bytes: int = 512 * 1024**2  # the private /tmp, a tmpfs of this size
+    # The work folder, a tmpfs of this size where the grader can mount one (root); larger than the largest file,
+    # so that one file hits the file-size limit first.
+    work_bytes: int = 2 * GIB
 
     def child_setup(self, drops_to_sandbox_uid: bool):
         """The function to run in the child before exec: resource limits, inherited by the kernel."""
@@ -74,3 +84,24 @@ def _processes_of(uid: int) -> int:
             except OSError:
                 continue
     return count
+
+
+_MNT_DETACH = 2
+
+
+def limit_folder_size(folder: Path, size_bytes: int) -> str:
+    """Make ``folder`` (empty) a tmpfs of ``size_bytes``, so what a kernel writes there is bounded (and counted
+    in its cgroup's memory, not on the host's disk). Needs root; returns why it could not, or "" when it did."""
+    if os.geteuid() != 0:
+        return "the grader is not root"
+    libc = ctypes.CDLL(None, use_errno=True)
+    options = f"size={int(size_bytes)},mode=0700".encode()
+    if libc.mount(b"tmpfs", str(folder).encode(), b"tmpfs", 0, options) != 0:
+        return f"mount failed: {os.strerror(ctypes.get_errno())}"
+    return ""
+
+
+def release_folder(folder: Path) -> None:
+    """Unmount what ``limit_folder_size`` mounted on ``folder`` (its files go with it); nothing if nothing."""
+    if os.geteuid() == 0 and os.path.ismount(folder):
+        ctypes.CDLL(None, use_errno=True).umount2(str(folder).encode(), _MNT_DETACH)
