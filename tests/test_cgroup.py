@@ -1,0 +1,99 @@
+"""A kernel's cgroup: the files written for cgroup v2 and v1 (on a folder laid out like each hierarchy, since a
+host has one or the other), and the real hierarchy of this machine where the grader may write it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox.cgroup import PREFIX, CgroupUnavailable, make_cgroup, remove_stale_cgroups
+
+MIB = 1024**2
+
+
+def v2_root(tmp_path: Path, controllers: str = "cpuset cpu io memory pids") -> Path:
+    root = tmp_path / "unified"
+    root.mkdir()
+    (root / "cgroup.controllers").write_text(controllers + "\n")
+    (root / "cgroup.subtree_control").write_text("")
+    return root
+
+
+def test_v2_one_folder_with_memory_swap_pids_and_cpu_limits(tmp_path):
+    root = v2_root(tmp_path)
+    group = make_cgroup(256 * MIB, 100, cpus=1.5, root=root)
+    folder = group.folders["memory"]
+    assert folder.parent == root and folder.name.startswith(f"{PREFIX}{os.getpid()}-")
+    assert set(group.folders.values()) == {folder}
+    assert (root / "cgroup.subtree_control").read_text() == "+memory +pids +cpu"
+    assert (folder / "memory.max").read_text() == str(256 * MIB)
+    assert (folder / "pids.max").read_text() == "100"
+    assert (folder / "cpu.max").read_text() == "150000 100000"
+    (folder / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\n")
+    (folder / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
+    assert group.cpu_seconds() == 2.5 and group.memory_kills() == 1
+    group.join()
+    assert (folder / "cgroup.procs").read_text() == str(os.getpid())
+
+
+def test_v2_without_the_memory_controller_says_so(tmp_path):
+    with pytest.raises(CgroupUnavailable, match="memory"):
+        make_cgroup(MIB, 10, root=v2_root(tmp_path, "cpu pids"))
+
+
+def test_v1_a_folder_per_controller(tmp_path):
+    root = tmp_path / "v1"
+    for controller in ("memory", "pids", "cpu", "cpuacct"):
+        (root / controller).mkdir(parents=True)
+        (root / controller / "cgroup.procs").write_text("")
+    group = make_cgroup(512 * MIB, 64, cpus=None, root=root)
+    name = group.folders["memory"].name
+    assert {c: f.parent.name for c, f in group.folders.items()} == {c: c for c in ("memory", "pids", "cpu", "cpuacct")}
+    assert (root / "memory" / name / "memory.limit_in_bytes").read_text() == str(512 * MIB)
+    assert not (root / "memory" / name / "memory.memsw.limit_in_bytes").exists()  # only where the host has it
+    assert (root / "pids" / name / "pids.max").read_text() == "64"
+    assert not (root / "cpu" / name / "cpu.cfs_quota_us").exists()  # no cap asked for: the equal weight only
+    (root / "cpuacct" / name / "cpuacct.usage").write_text("1500000000\n")
+    (root / "memory" / name / "memory.oom_control").write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
+    assert group.cpu_seconds() == 1.5 and group.memory_kills() == 2
+
+
+def test_no_hierarchy_is_a_reason_not_a_crash(tmp_path):
+    with pytest.raises(CgroupUnavailable, match="neither"):
+        make_cgroup(MIB, 10, root=tmp_path)
+
+
+def _real_cgroups() -> str:
+    try:
+        make_cgroup(None, 8).remove()
+    except CgroupUnavailable as error:
+        return str(error)
+    return ""
+
+
+@pytest.mark.skipif(bool(_real_cgroups()), reason=f"no writable cgroups here: {_real_cgroups()}")
+def test_a_stale_group_of_a_killed_grader_is_removed_with_its_processes():
+    """A grader killed with SIGKILL leaves its kernels' groups; the next grader removes them and what runs there."""
+    grader = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys, time\n"
+                               "from autograder.sandbox.cgroup import make_cgroup\n"
+                               "group = make_cgroup(64 * 1024**2, 16)\n"
+                               "subprocess.Popen(['sleep', '600'], preexec_fn=group.join, start_new_session=True)\n"
+                               "print(group.folders['memory'], flush=True)\n"
+                               "time.sleep(600)\n"], stdout=subprocess.PIPE, text=True)
+    folder = Path(grader.stdout.readline().strip())
+    sleeper = int((folder / "cgroup.procs").read_text().split()[0])
+    grader.kill()
+    grader.wait()
+    assert folder.exists() and Path(f"/proc/{sleeper}").exists()
+    remove_stale_cgroups()
+    assert not folder.exists()
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{sleeper}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # a zombie until its parent (init) reaps it
+    assert not Path(f"/proc/{sleeper}").exists() or "Z" in Path(f"/proc/{sleeper}/stat").read_text().split()[2]
