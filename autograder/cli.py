@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from autograder import __version__
 from autograder.assignment import AssignmentError, find_assignment
@@ -84,10 +85,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="the data to grade on: small (8x8 digits) or full (Fashion-MNIST, from Debian's "
                             "dataset-fashion-mnist); default: the rubric's `scale:`, else small")
     limits = grade.add_argument_group("limits per kernel")
-    limits.add_argument("--memory", type=float, default=4.0, help="address space in GiB (default 4; 0: none)")
+    limits.add_argument("--memory", type=float, default=4.0,
+                        help="GiB per kernel: each process's address space and, where the host has cgroups, all the "
+                             "kernel's processes together with the files it keeps in /tmp (default 4; 0: none)")
     limits.add_argument("--max-processes", type=int, default=256, help="processes and threads (default 256)")
     limits.add_argument("--max-file-size", type=float, default=1.0, help="largest file written, GiB (default 1)")
     limits.add_argument("--cpu-time", type=int, default=3600, help="CPU seconds (default 3600)")
+    limits.add_argument("--cpus", type=float,
+                        help="a hard cap in CPUs per kernel (default: none; every kernel gets an equal CPU share)")
+    limits.add_argument("--tmp-size", type=float, default=0.5, help="size of the kernel's /tmp, GiB (default 0.5)")
+    limits.add_argument("--work-size", type=float, default=2.0,
+                        help="quota on the kernel's work folder, GiB (default 2; needs a root grader)")
     limits.add_argument("--output-limit", type=int, default=1_000_000,
                         help="characters of output per cell before it is cut (default 1000000)")
     grade.set_defaults(run=_grade)
@@ -141,13 +149,14 @@ def _grade(args) -> int:
     from autograder.datasets import require_data
     from autograder.grading import GradingOptions
     from autograder.rubric import rubric_scale
+    from autograder.sandbox import make_sandbox
     from autograder.sandbox.limits import GIB, ResourceLimits
     from autograder.scheduler import make_scheduler
 
     assignment = find_assignment(args.name, args.root)
     submissions, warnings = collect_submissions(args.paths, assignment=args.name)
     for warning in warnings:
-        console.print(f"[yellow]note:[/] {warning}", highlight=False)
+        console.print(Text.assemble(("note:", "yellow"), " ", warning), highlight=False)  # names are students' text
     if not submissions:
         raise IngestError("no notebooks found in " + ", ".join(map(str, args.paths)))
     if args.sandbox == "none":
@@ -157,18 +166,23 @@ def _grade(args) -> int:
     require_data(scale)  # before anything runs: not 0 points for every student
     manifest = ensure_built(assignment, say=lambda text: console.print(text))
     cell_timeout, notebook_timeout = TIMEOUTS_S[scale]
-    limits = ResourceLimits(address_space_bytes=int(args.memory * GIB) or None, processes=args.max_processes,
-                            file_size_bytes=int(args.max_file_size * GIB), cpu_seconds=args.cpu_time)
+    memory = int(args.memory * GIB) or None
+    limits = ResourceLimits(address_space_bytes=memory, memory_bytes=memory, processes=args.max_processes,
+                            file_size_bytes=int(args.max_file_size * GIB), cpu_seconds=args.cpu_time,
+                            cpus=args.cpus, tmp_bytes=int(args.tmp_size * GIB), work_bytes=int(args.work_size * GIB))
     options = GradingOptions(cell_timeout_s=args.cell_timeout or cell_timeout,
                              notebook_timeout_s=args.notebook_timeout or notebook_timeout,
                              sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
                              limits=limits, threads=args.threads, scale=scale)
     if args.image:
         os.environ["AUTOGRADER_DOCKER_IMAGE"] = args.image  # read by the docker sandbox backend
+    for warning in make_sandbox(args.sandbox, limits).warnings():
+        console.print(Text.assemble(("warning:", "bold yellow"), " ", warning))
     if args.keras_backend:
         os.environ["KERAS_BACKEND"] = args.keras_backend  # kernels inherit it (sandbox.kernel_environment)
     gpus = _gpus(args.gpus)
-    columns = (TextColumn("grading {task.fields[student]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn("grading {task.fields[student]}", markup=False), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=len(submissions), student="")
 
@@ -284,8 +298,8 @@ def _table(results, questions) -> Table:
         table.add_column(column, justify="left" if column in ("student", "status") else "right")
     for result in sorted(results, key=lambda r: r.student):
         style = "green" if result.status == "ok" else "red"
-        table.add_row(result.student, *[f"{result.points(q):g}" for q in questions],
-                      f"{result.total:g}/{result.max_total:g}", f"[{style}]{result.status}[/]")
+        table.add_row(Text(result.student), *[f"{result.points(q):g}" for q in questions],
+                      f"{result.total:g}/{result.max_total:g}", Text(result.status, style=style))
     return table
 
 

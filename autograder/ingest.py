@@ -1,32 +1,65 @@
 """Turning what a tutor hands us (notebooks, folders, zips, LMS downloads) into submissions, one per student.
 
-The student is whoever the LMS's naming says it is:
+Who a submission belongs to comes from the LMS, never from the student. Each path the tutor names is a source:
+a notebook named directly is the student its name says (a Canvas or Moodle name, else its stem); a folder or a
+zip is a container, and only its root, its top-level entries, says whose each upload is:
   Canvas      doejane_LATE_12345_6789012_temperature-1.ipynb   name, late mark, user id, attachment id, own name
+              doejane_12345_6789012_project.zip                a student's zip: all of it is theirs
   Moodle      Jane Doe_4711_assignsubmission_file_/hw.ipynb     full name, participant id, plugin
-  Gradescope  submission_metadata.yml beside submission_123456789/ folders
-  plain       alice.ipynb                                      the file stem
-A zip counts as a folder of its name, so a student's zip inside an LMS download keeps the LMS's naming.
+              Jane Doe_4711_assignsubmission_file_hw.ipynb      the flat download
+  Gradescope  submission_metadata.yml beside submission_123456789/ folders, both at the root
+  plain       alice.ipynb, alice/, alice.zip                   the entry's own name
+Every top-level entry is one upload, and everything inside an upload is its student's content, whatever its
+names: a notebook named like someone else, a submission_metadata.yml, a zip holding a download. A zip whose
+only top-level entry is a folder (zipping a folder, or Gradescope's assignment_1_export/) is read from inside
+that folder, once; a folder the tutor names is read as it is. A folder holding two or more zips and nothing else,
+each of them with an LMS root (Gradescope's metadata, or only Canvas and Moodle names), is a folder of downloads,
+read zip by zip; any other folder of zips is a plain class, so one student's zip cannot make itself a download.
+
+The order of one student's attempts is the LMS's: Gradescope's created_at, Canvas's attachment ids, else the
+order the tutor names the paths (the later is newer); times inside uploads are the student's to set, and order
+nothing. Of several notebooks of one student we grade the one named like the assignment, else the latest, else
+the largest, else the first by name, and the tutor's notes name the others.
+
+Every upload may be hostile: links are never followed, zips are read a chunk at a time up to hard limits (the
+MAX_* constants below, whatever a zip's headers claim), and an entry that cannot be read costs only its student
+a warning. Only the tutor's own paths and an LMS's root metadata stop the ingest with IngestError.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import io
+import os
 import re
+import stat
+import tempfile
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import yaml
 
-MAX_ENTRY_BYTES = 256 * 1024 * 1024
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one notebook; above 50 MB of stale outputs, which is graded normally
+MAX_STUDENT_BYTES = 512 * 1024 * 1024  # all one student's uploads: notebooks, and zips inside zips (on disk)
+MAX_STUDENT_ENTRIES = 10_000  # files and folders of one upload
+MAX_BATCH_BYTES = 8 * 1024 * 1024 * 1024  # everything one collect_submissions reads; what it keeps is less
 GRADESCOPE_METADATA = "submission_metadata.yml"
+_CHUNK_BYTES = 1024 * 1024
+_NOTES_PER_UPLOAD = 10  # warnings about one upload before the rest are only counted
+_MAX_DEPTH = 64  # folders within folders of one upload; deeper ones are skipped, not recursed into
+_DIRECTORY_RECORD_BYTES = 1024  # a zip's directory record per entry, generously: 46 bytes and the entry's name
 _JUNK_FOLDERS = {"__MACOSX"}  # and every hidden name: .DS_Store, ._hw.ipynb, .ipynb_checkpoints
-_ZIP_UTF8_FLAG = 0x800
-_MOODLE_NAME = re.compile(r"(?P<name>.+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<own_name>.*)")
+_ZIP_UTF8_FLAG, _ZIP_ENCRYPTED_FLAG = 0x800, 0x1
+# bzip2 and LZMA entries are decompressed by zipfile in one piece per read, however large: a bomb's way in
+_READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+_COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
+# the first match is the LMS's: what follows it is the student's own file name, which may imitate it
+_MOODLE_NAME = re.compile(r"(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<own_name>.*)")
 _CANVAS_NAME = re.compile(r"(?P<name>.+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<attachment>\d+)_(?P<own_name>.+)")
 _CANVAS_RESUBMISSION = re.compile(r"-\d+$")  # Canvas renames a second "hw.ipynb" of a student "hw-1.ipynb"
 
@@ -37,10 +70,10 @@ class IngestError(Exception):
 
 @dataclass
 class Submission:
-    student: str  # the LMS's id (Canvas user, Moodle participant, Gradescope SID), else the notebook's stem
+    student: str  # the LMS's id (Canvas user, Moodle participant, Gradescope SID), else the upload's name
     name: str  # where it came from, for people: "class.zip:Jane Doe_4711_assignsubmission_file_/hw.ipynb"
     data: bytes
-    modified: float = 0.0  # file or zip-entry time, epoch seconds
+    modified: float = 0.0  # file or zip-entry time, epoch seconds: for people only, the student can set it
     display_name: str = ""  # the person's name where the LMS gives one
     submitted_at: float | None = None  # epoch seconds, only where the LMS records it (Gradescope)
     late: bool | None = None  # whether the LMS marked it late (Canvas); None where the format does not say
@@ -51,30 +84,38 @@ class Submission:
 
 
 def collect_submissions(paths: list[Path], assignment: str | None = None) -> tuple[list[Submission], list[str]]:
-    """Every submission under ``paths``, one per student, and warnings for the tutor.
-
-    Of several notebooks of one student we keep one named like ``assignment`` (when given), else the latest
-    in the format's own order, else the largest, and say which ones we dropped.
-    """
-    candidates: list[_Candidate] = []
-    warnings: list[str] = []
-    for path in map(Path, paths):
-        candidates += _candidates(_entries_of(path, warnings), warnings, assignment)
-    return _one_per_student(candidates, assignment, warnings), warnings
+    """Every submission under ``paths``, one per student, and warnings for the tutor."""
+    run = _Run(assignment)
+    for order, path in enumerate(map(Path, paths)):
+        with ExitStack() as open_files:
+            _read_source(path, order, run, open_files)
+    return _one_per_student(run), run.warnings
 
 
 @dataclass
-class _Entry:
-    """One file of a folder or zip, as if everything were unpacked into one tree."""
+class _Node:
+    """One file or folder on disk or in a zip, not read yet."""
 
-    path: PurePosixPath  # NFC, relative to what the tutor named; a zip inside is a folder of its own name
-    origin: str  # for people
-    modified: float
-    data: bytes | None  # read only for notebooks and Gradescope metadata
+    name: str  # its own name, NFC, for matching
+    where: str  # the file on disk, for people: "class.zip"
+    kind: str  # "file", "folder", "symbolic link", "hard link" or "special file"
+    modified: float = 0.0
+    path: Path | None = None  # on disk
+    archive: zipfile.ZipFile | None = None  # in a zip, with its entry
+    info: zipfile.ZipInfo | None = None
+    children: list[_Node] = field(default_factory=list)  # of a zip's folder; a disk folder is listed when walked
+    inner: tuple[str, ...] = ()  # its path in the zip, shared with its folders' (names may nest deep)
 
     @property
-    def is_notebook(self) -> bool:
-        return self.path.suffix.lower() == ".ipynb"
+    def origin(self) -> str:
+        """For people: "class.zip:Jane Doe_4711_assignsubmission_file_/hw.ipynb"."""
+        if not self.inner:
+            return self.where
+        return f"{self.where}:{_printable('/'.join(self.inner))}{'/' if self.kind == 'folder' else ''}"
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix.lower()
 
 
 @dataclass(frozen=True)
@@ -86,187 +127,170 @@ class _Identity:
     attempt: float = 0.0  # the format's own order of attempts (Canvas attachment ids grow)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Candidate:
-    submission: Submission
+    """A notebook one student handed in; only the one that is winning keeps its bytes."""
+
+    identity: _Identity
+    origin: str
     file_name: str  # the notebook's file name, LMS decorations included
-    recency: tuple[float, float, float]  # larger is later: LMS time, LMS attempt order, file time
+    named_like: bool
+    recency: tuple[float, float, int]  # larger is later: LMS time, LMS attempt order, the tutor's order of paths
+    size: int  # bytes read; -1 where it lost on its name before being read
+    order: int  # the order we met it: the first by name wins a tie
+    modified: float
+    data: bytes | None
+
+    @property
+    def rank(self) -> tuple:
+        return self.named_like, self.recency, self.size, -self.order
 
 
-# --- reading folders and zips ------------------------------------------------------------------------------
+@dataclass
+class _Run:
+    """One collect_submissions: what each student handed in, what was read, and the tutor's notes."""
+
+    assignment: str | None
+    warnings: list[str] = field(default_factory=list)
+    handed_in: dict[str, list[_Candidate]] = field(default_factory=dict)
+    without_notebook: dict[str, str] = field(default_factory=dict)  # student: the warning, unless they have one
+    read_in_all: int = 0
+    read_by_student: dict[str, int] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)  # uploads left once MAX_BATCH_BYTES was read
+    met: int = 0
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(_printable(text))
 
 
-def _entries_of(path: Path, warnings: list[str]) -> list[_Entry]:
+class _Refused(Exception):
+    """An entry we do not read; the message says why and what to do."""
+
+
+# --- sources: what the tutor names ---------------------------------------------------------------------------
+
+
+def _read_source(path: Path, order: int, run: _Run, open_files: ExitStack) -> None:
     if not path.exists():
         raise IngestError(f"no such file or folder: {path}")
-    if not path.is_dir():
-        return _file_entries(path, PurePosixPath(), warnings)
-    entries = []
-    for child in sorted(path.rglob("*")):
-        relative = PurePosixPath(_nfc(child.relative_to(path).as_posix()))
-        if child.is_file() and not _is_junk(relative):
-            entries += _file_entries(child, relative, warnings)
-    return entries
-
-
-def _file_entries(file: Path, relative: PurePosixPath, warnings: list[str]) -> list[_Entry]:
-    """``relative`` is empty for a file the tutor named: then only its own name counts."""
-    if file.suffix.lower() == ".zip":
-        return _zip_entries(file, _nfc(str(file)), relative, warnings, may_nest=True)
-    relative = relative if relative.parts else PurePosixPath(_nfc(file.name))
-    try:
-        stat = file.stat()
-        if not _worth_reading(relative):
-            return [_Entry(relative, _nfc(str(file)), stat.st_mtime, None)]
-        if stat.st_size > MAX_ENTRY_BYTES:
-            raise IngestError(f"{file} is larger than {MAX_ENTRY_BYTES >> 20} MiB; is it really a notebook?")
-        return [_Entry(relative, _nfc(str(file)), stat.st_mtime, file.read_bytes())]
-    except OSError as error:
-        raise IngestError(f"cannot read {file}: {error.strerror}") from None
-
-
-def _zip_entries(source: Path | bytes, origin: str, prefix: PurePosixPath, warnings: list[str],
-                 may_nest: bool) -> list[_Entry]:
-    try:
-        archive = zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
-    except (zipfile.BadZipFile, OSError) as error:
-        raise IngestError(f"{origin} is not a readable zip file ({error})") from None
-    entries = []
-    with archive:
-        for info in archive.infolist():
-            inner = PurePosixPath(_entry_name(info))
-            if info.is_dir() or _is_junk(inner):
-                continue
-            path, label = prefix / inner, f"{origin}:{inner}"
-            if may_nest and inner.suffix.lower() == ".zip":  # some LMSs nest, and students upload zips
-                try:
-                    entries += _zip_entries(_read_entry(archive, info, label), label, path, warnings, may_nest=False)
-                except IngestError as error:  # one student's broken zip must not stop the class
-                    warnings.append(f"{error}; skipped it")
-                continue
-            data = _read_entry(archive, info, label) if _worth_reading(inner) else None
-            entries.append(_Entry(path, label, _zip_time(info), data))
-    return entries
-
-
-def _entry_name(info: zipfile.ZipInfo) -> str:
-    name = info.filename
-    if not info.flag_bits & _ZIP_UTF8_FLAG:
-        # zipfile reads unflagged names as cp437, but macOS and Linux zip tools write UTF-8 without the flag
+    origin = _printable(_nfc(str(path)))
+    if path.is_dir():
+        root = _disk_children(path, origin, limit=None)
+        downloads = _downloads_in(root, run, open_files)
+        if downloads is None:
+            _read_root(root, order, run)
+        for download in downloads or []:
+            _read_root(_unwrapped(download), order, run)
+    elif path.suffix.lower() == ".zip":
         try:
-            name = name.encode("cp437").decode("utf-8")
-        except UnicodeError:
-            pass  # it really was cp437 (old Windows tools)
-    return _nfc(name.replace("\\", "/"))  # macOS stores NFD; some Windows tools use backslashes
+            archive = open_files.enter_context(zipfile.ZipFile(path))
+        except (zipfile.BadZipFile, OSError) as error:
+            raise IngestError(f"{origin} is not a readable zip file ({error})") from None
+        _read_root(_unwrapped(_zip_tree(archive, origin, limit=None)[0]), order, run)
+    elif path.suffix.lower() == ".ipynb":
+        node = _Node(_nfc(path.name), origin, "file", path.stat().st_mtime, path=path)
+        identities = _identities_by_name(node) or [_Identity(_printable(PurePosixPath(node.name).stem))]
+        _read_upload(node, identities, order, run, trusted=True)
+    else:
+        run.warn(f"{origin} is no notebook, zip or folder; skipped it")
 
 
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
-    if info.file_size > MAX_ENTRY_BYTES:
-        raise IngestError(f"{label} is larger than {MAX_ENTRY_BYTES >> 20} MiB; is it really a notebook?")
-    try:
-        return archive.read(info)
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, zlib.error) as error:
-        raise IngestError(f"cannot read {label}: {error}") from None
-
-
-def _zip_time(info: zipfile.ZipInfo) -> float:
-    try:
-        return datetime.datetime(*info.date_time).timestamp()
-    except ValueError:  # zip tools write 0000-00-00 for "unknown"
-        return 0.0
-
-
-def _is_junk(path: PurePosixPath) -> bool:
-    return any(part.startswith(".") or part in _JUNK_FOLDERS for part in path.parts)
-
-
-def _worth_reading(path: PurePosixPath) -> bool:
-    return path.suffix.lower() == ".ipynb" or path.name == GRADESCOPE_METADATA
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-# --- who handed it in ----------------------------------------------------------------------------------------
-
-
-def _candidates(entries: list[_Entry], warnings: list[str], assignment: str | None = None) -> list[_Candidate]:
-    gradescope = _gradescope_metadata(entries)
-    candidates, other_files = [], {}
-    for entry in entries:
-        identities = _lms_identities(entry, gradescope)
-        if not entry.is_notebook:  # remembered to tell the tutor about LMS students who handed in no notebook
-            for identity in identities or []:
-                other_files.setdefault(identity.student, (identity, entry.origin))
-            continue
-        for identity in [_plain_identity(entry.path, assignment)] if identities is None else identities:
-            submission = Submission(identity.student, entry.origin, entry.data or b"", entry.modified,
-                                    identity.display_name, identity.submitted_at, identity.late)
-            recency = (identity.submitted_at or 0.0, identity.attempt, entry.modified)
-            candidates.append(_Candidate(submission, entry.path.name, recency))
-    with_notebook = {candidate.submission.student for candidate in candidates}
-    for student, (identity, origin) in other_files.items():
-        if student not in with_notebook:
-            warnings.append(f"{_who(student, identity.display_name)}: no notebook handed in, only files like {origin}")
-    return candidates
-
-
-def _plain_identity(path: PurePosixPath, assignment: str | None) -> _Identity:
-    """The file's stem; but ``alice/temperature.ipynb`` (every student's file named like the assignment)
-    is alice's."""
-    named_like_assignment = assignment is not None and path.stem.casefold() == assignment.casefold()
-    if named_like_assignment and path.parent.name:
-        return _Identity(path.parent.name)
-    return _Identity(path.stem)
-
-
-def _lms_identities(entry: _Entry, gradescope: dict[PurePosixPath, dict]) -> list[_Identity] | None:
-    """Who handed ``entry`` in by the LMS's naming; [] for LMS files that are no submission, None for no LMS."""
-    identities = _gradescope_identities(entry.path, gradescope)
-    if identities is not None:
-        return identities
-    for part in entry.path.parts:
-        if moodle := _MOODLE_NAME.fullmatch(part):  # the online-text plugin holds typed text, never notebooks
-            return [_Identity(moodle["id"], moodle["name"].strip())] if moodle["plugin"] == "file" else []
-    for part in reversed(entry.path.parts):
-        if canvas := _CANVAS_NAME.fullmatch(part):
-            return [_Identity(canvas["id"], canvas["name"].strip(), late=bool(canvas["late"]),
-                              attempt=float(canvas["attachment"]))]
-    return None
-
-
-def _gradescope_metadata(entries: list[_Entry]) -> dict[PurePosixPath, dict]:
-    """Each metadata file's folder, and its mapping from submission folder names to their metadata."""
-    found = {}
-    for entry in entries:
-        if entry.path.name != GRADESCOPE_METADATA or entry.data is None:
-            continue
+def _downloads_in(root: list[_Node], run: _Run, open_files: ExitStack) -> list[list[_Node]] | None:
+    """The roots of a folder's zips if they are LMS downloads (see the module's notes), else None."""
+    entries = [node for node in root if not _is_junk(node.name)]
+    if len(entries) < 2 or any(node.kind != "file" or node.suffix != ".zip" for node in entries):
+        return None
+    roots = []
+    for node in entries:
         try:
-            metadata = yaml.load(entry.data, Loader=_RubyTolerantLoader)
-        except yaml.YAMLError as error:
-            mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None) or error
-            raise IngestError(f"{entry.origin} is not readable Gradescope metadata: {problem}"
-                              + (f" (line {mark.line + 1})" if mark else "")) from None
-        if isinstance(metadata, dict):
-            found[entry.path.parent] = {str(folder): record for folder, record in metadata.items()}
-    return found
-
-
-def _gradescope_identities(path: PurePosixPath, gradescope: dict[PurePosixPath, dict]) -> list[_Identity] | None:
-    for folder in path.parents:
-        if folder not in gradescope:
-            continue
-        submission_folder = path.relative_to(folder).parts[0]
-        record = gradescope[folder].get(submission_folder)
-        if not isinstance(record, dict):
+            archive = open_files.enter_context(_open_zip(node, run, open_files, students=[]))
+        except _Refused:
             return None
-        submitted_at = _epoch(_field(record, "created_at"))
-        submitters = [s for s in _field(record, "submitters") or [] if isinstance(s, dict)] or [{}]
-        # a group submission counts for each member
-        return [_Identity(_text(_field(s, "sid")) or _text(_field(s, "email")) or submission_folder,
-                          _text(_field(s, "name")), submitted_at) for s in submitters]
-    return None
+        roots.append(_zip_tree(archive, node.origin, MAX_STUDENT_ENTRIES)[0])
+        if not _is_lms_root(_unwrapped(roots[-1])):
+            return None
+    return roots
+
+
+def _unwrapped(root: list[_Node]) -> list[_Node]:
+    """A zip of a folder is that folder's contents (once), unless the folder is an LMS upload itself."""
+    entries = [node for node in root if not _is_junk(node.name)]
+    if len(entries) == 1 and entries[0].kind == "folder" and not _lms_name(entries[0].name):
+        return entries[0].children
+    return root
+
+
+def _is_lms_root(root: list[_Node]) -> bool:
+    entries = [node for node in root if not _is_junk(node.name)]
+    if any(node.name == GRADESCOPE_METADATA and node.kind == "file" for node in entries):
+        return True
+    return bool(entries) and all(_lms_name(node.name) for node in entries)
+
+
+def _lms_name(name: str) -> bool:
+    return bool(_MOODLE_NAME.fullmatch(name) or _CANVAS_NAME.fullmatch(name))
+
+
+# --- roots: whose each upload is -----------------------------------------------------------------------------
+
+
+def _read_root(root: list[_Node], order: int, run: _Run) -> None:
+    gradescope = _gradescope_metadata(root)
+    for node in root:
+        if _is_junk(node.name) or (gradescope is not None and node.name == GRADESCOPE_METADATA):
+            continue
+        identities = _identities_by_name(node, gradescope)
+        if gradescope is not None and node.kind == "folder" and node.name not in gradescope:
+            run.warn(f"{node.origin} is not in {GRADESCOPE_METADATA}; graded as {identities[0].student}")
+        if identities:
+            _read_upload(node, identities, order, run)
+
+
+def _identities_by_name(node: _Node, gradescope: dict[str, dict] | None = None) -> list[_Identity]:
+    """Who handed in the top-level entry ``node``; [] for what is no upload (Moodle's online text, notes)."""
+    if gradescope is not None and node.name in gradescope:
+        return _gradescope_identities(gradescope[node.name], node.name)
+    if moodle := _MOODLE_NAME.fullmatch(node.name):  # the online-text plugin holds typed text, never notebooks
+        return [_Identity(moodle["id"], _printable(moodle["name"].strip()))] if moodle["plugin"] == "file" else []
+    if canvas := _CANVAS_NAME.fullmatch(node.name):
+        return [_Identity(canvas["id"], _printable(canvas["name"].strip()), late=bool(canvas["late"]),
+                          attempt=float(canvas["attachment"]))]
+    if node.kind == "file" and node.suffix not in (".ipynb", ".zip"):
+        return []  # the tutor's notes.txt beside the class
+    name = PurePosixPath(node.name).stem if node.kind != "folder" else node.name
+    return [_Identity(_printable(name))]
+
+
+def _gradescope_metadata(root: list[_Node]) -> dict[str, dict] | None:
+    """The export's mapping from submission folder names to their metadata; None where the root has none."""
+    node = next((n for n in root if n.name == GRADESCOPE_METADATA and n.kind == "file"), None)
+    if node is None:
+        return None
+    data = bytearray()
+    try:
+        with _open_entry(node) as stream:
+            whole = _copy_bounded(stream, data.extend, MAX_ENTRY_BYTES)
+    except (_Refused, *_READ_ERRORS) as error:
+        raise IngestError(f"cannot read {node.origin}: {_reason(error)}") from None
+    if not whole:
+        raise IngestError(f"{node.origin} is larger than {MAX_ENTRY_BYTES >> 20} MiB; is it Gradescope's?")
+    try:
+        metadata = yaml.load(bytes(data), Loader=_RubyTolerantLoader)
+    except yaml.YAMLError as error:
+        mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None) or error
+        raise IngestError(f"{node.origin} is not readable Gradescope metadata: {problem}"
+                          + (f" (line {mark.line + 1})" if mark else "")) from None
+    return {str(folder): record for folder, record in metadata.items()} if isinstance(metadata, dict) else {}
+
+
+def _gradescope_identities(record, folder: str) -> list[_Identity]:
+    if not isinstance(record, dict):
+        return [_Identity(_printable(folder))]
+    submitted_at = _epoch(_field(record, "created_at"))
+    submitters = [s for s in _field(record, "submitters") or [] if isinstance(s, dict)] or [{}]
+    # a group submission counts for each member
+    return [_Identity(_text(_field(s, "sid")) or _text(_field(s, "email")) or _printable(folder),
+                      _text(_field(s, "name")), submitted_at) for s in submitters]
 
 
 class _RubyTolerantLoader(yaml.SafeLoader):
@@ -290,7 +314,7 @@ def _field(record: dict, key: str):
 
 
 def _text(value) -> str:
-    return "" if value is None else _nfc(str(value).strip())
+    return "" if value is None else _printable(_nfc(str(value).strip()))
 
 
 def _epoch(value) -> float | None:
@@ -306,38 +330,435 @@ def _epoch(value) -> float | None:
     return value.timestamp()
 
 
+# --- uploads: one student's content --------------------------------------------------------------------------
+
+
+@dataclass
+class _Upload:
+    """What one walk through an upload found for its students."""
+
+    identities: list[_Identity]
+    recency: tuple[float, float, int]
+    trusted: bool  # a notebook the tutor named: its links are the tutor's
+    best: _Candidate | None = None
+    others: list[_Candidate] = field(default_factory=list)
+    other_file: str = ""  # the first file that is no notebook, to say what there was instead
+    refused: bool = False  # a notebook was there but not read: its warning says why
+    spent: bool = False  # the student's or the run's bytes are spent: stop walking
+    entries: int = 0
+    notes: int = 0
+
+    @property
+    def who(self) -> str:
+        return ", ".join(_who(i.student, i.display_name) for i in self.identities)
+
+    @property
+    def students(self) -> list[str]:
+        return [identity.student for identity in self.identities]
+
+
+def _read_upload(node: _Node, identities: list[_Identity], order: int, run: _Run, trusted: bool = False) -> None:
+    upload = _Upload(identities, (identities[0].submitted_at or 0.0, identities[0].attempt, order), trusted)
+    if run.read_in_all >= MAX_BATCH_BYTES:
+        run.unread.append(node.origin)
+        return
+    with ExitStack() as open_files:
+        _walk(node, upload, run, open_files, in_zip=False, depth=0)
+    if upload.notes > _NOTES_PER_UPLOAD:
+        run.warn(f"{upload.who}: and {upload.notes - _NOTES_PER_UPLOAD} more entries of {node.origin} skipped "
+                 "like those")
+    for identity in identities:
+        if upload.best is None:
+            run.without_notebook.setdefault(identity.student, "" if upload.refused else (
+                f"{upload.who}: no notebook handed in, only files like {upload.other_file}" if upload.other_file
+                else f"{upload.who}: no notebook handed in ({node.origin} holds none)"))
+        for candidate in [c for c in [upload.best, *upload.others] if c]:
+            _hand_in(replace(candidate, identity=identity), run)
+
+
+def _note(upload: _Upload, run: _Run, text: str) -> None:
+    """A warning about one upload; past a few, only counted, so a hostile upload cannot flood the notes."""
+    upload.notes += 1
+    if upload.notes <= _NOTES_PER_UPLOAD:
+        run.warn(f"{upload.who}: {text}")
+
+
+def _walk(node: _Node, upload: _Upload, run: _Run, open_files: ExitStack, in_zip: bool, depth: int) -> None:
+    """Everything in ``node`` is the upload's content; ``in_zip``: inside a zip of the upload, whose zips stay shut."""
+    if _is_junk(node.name) or upload.spent:
+        return
+    upload.entries += 1
+    if upload.entries > MAX_STUDENT_ENTRIES:
+        upload.spent = True
+        _note(upload, run, f"the upload holds more than {MAX_STUDENT_ENTRIES} files and folders; read those "
+              f"before {node.origin} (ingest.MAX_STUDENT_ENTRIES)")
+    elif depth > _MAX_DEPTH:
+        _note(upload, run, f"skipped {node.origin}, nested in more than {_MAX_DEPTH} folders")
+    elif node.kind in ("symbolic link", "hard link") and not upload.trusted:
+        upload.refused = True
+        _note(upload, run, f"skipped a {node.kind} {node.origin} (links are not followed; put the file itself "
+              "there to grade it)")
+    elif node.kind == "special file":
+        upload.refused = True
+        _note(upload, run, f"skipped {node.origin}, which is no regular file")
+    elif node.kind == "folder":
+        _walk_folder(node, upload, run, open_files, in_zip, depth)
+    elif node.suffix == ".ipynb":
+        _consider_notebook(node, upload, run)
+    elif node.suffix == ".zip" and not in_zip:
+        _walk_zip(node, upload, run, open_files, depth)
+    elif node.name == GRADESCOPE_METADATA:
+        hint = "; if its folder is a Gradescope export, name that folder itself" if node.path else ""
+        _note(upload, run, f"{node.origin} lies inside the upload, so it is the student's file and was not read "
+              f"as Gradescope's (the export's own lies at its root{hint})")
+    else:
+        upload.other_file = upload.other_file or node.origin
+
+
+def _walk_folder(node: _Node, upload: _Upload, run: _Run, open_files: ExitStack, in_zip: bool, depth: int) -> None:
+    try:
+        children = _disk_children(node.path, node.origin, MAX_STUDENT_ENTRIES + 1) if node.path else node.children
+    except IngestError as error:
+        _note(upload, run, f"{error}; skipped it")
+        return
+    for child in children:
+        _walk(child, upload, run, open_files, in_zip, depth + 1)
+
+
+def _walk_zip(node: _Node, upload: _Upload, run: _Run, open_files: ExitStack, depth: int) -> None:
+    try:
+        archive = open_files.enter_context(_open_zip(node, run, open_files, upload.students))
+    except _Refused as error:
+        upload.refused = True
+        _note(upload, run, f"{error}; skipped it")
+        return
+    children, whole = _zip_tree(archive, node.origin, MAX_STUDENT_ENTRIES)
+    if not whole:
+        _note(upload, run, f"{node.origin} lists more than {MAX_STUDENT_ENTRIES} files and folders; read the first "
+              "of them (ingest.MAX_STUDENT_ENTRIES)")
+    for child in children:
+        _walk(child, upload, run, open_files, in_zip=True, depth=depth + 1)
+
+
+def _consider_notebook(node: _Node, upload: _Upload, run: _Run) -> None:
+    """Read ``node`` only if it could win, and keep only the bytes of the one that wins so far."""
+    named_like = _named_like(node.name, run.assignment)
+    run.met += 1
+    lost_unread = _Candidate(upload.identities[0], node.origin, node.name, named_like, upload.recency, -1,
+                             run.met, node.modified, None)
+    if upload.best is not None and upload.best.named_like and not named_like:
+        upload.others.append(lost_unread)
+        return
+    try:
+        data = _read_notebook(node, upload, run)
+    except _Refused as error:
+        upload.refused = True
+        _note(upload, run, str(error))
+        return
+    candidate = replace(lost_unread, size=len(data), data=data)
+    if upload.best is None or candidate.rank > upload.best.rank:
+        upload.best, candidate = candidate, upload.best
+    if candidate is not None:
+        upload.others.append(replace(candidate, data=None))
+
+
+def _read_notebook(node: _Node, upload: _Upload, run: _Run) -> bytes:
+    declared = node.info.file_size if node.info else 0
+    if declared > MAX_ENTRY_BYTES:  # a header may lie, but a liar only loses its own notebook
+        raise _Refused(_too_large(node))
+    limit, data = min(MAX_ENTRY_BYTES, _budget(upload.students, run)), bytearray()
+    try:
+        with _open_entry(node, upload.trusted) as stream:
+            whole = _copy_bounded(stream, data.extend, limit, lambda size: _charge(upload.students, run, size))
+    except _READ_ERRORS as error:
+        raise _Refused(f"cannot read {node.origin}: {_reason(error)}; skipped it") from None
+    if not whole and limit < MAX_ENTRY_BYTES:
+        upload.spent = True
+        raise _Refused(_over_budget(node, run))
+    if not whole:
+        raise _Refused(_too_large(node))
+    return bytes(data)
+
+
+def _too_large(node: _Node) -> str:
+    return (f"{node.origin} is larger than {MAX_ENTRY_BYTES >> 20} MiB; skipped it (is it really a notebook? "
+            "clear its outputs, or raise ingest.MAX_ENTRY_BYTES)")
+
+
+def _over_budget(node: _Node, run: _Run) -> str:
+    if run.read_in_all >= MAX_BATCH_BYTES:
+        return (f"stopped reading at {node.origin}: {MAX_BATCH_BYTES >> 20} MiB were read in all "
+                "(ingest.MAX_BATCH_BYTES); grade the rest in a second run")
+    return (f"stopped reading at {node.origin}: {MAX_STUDENT_BYTES >> 20} MiB were read of this student "
+            "(ingest.MAX_STUDENT_BYTES); graded what was read before")
+
+
+def _budget(students: list[str], run: _Run) -> int:
+    spent = max((run.read_by_student.get(student, 0) for student in students), default=0)
+    return max(0, min(MAX_STUDENT_BYTES - spent, MAX_BATCH_BYTES - run.read_in_all))
+
+
+def _charge(students: list[str], run: _Run, size: int) -> None:
+    run.read_in_all += size
+    for student in students:
+        run.read_by_student[student] = run.read_by_student.get(student, 0) + size
+
+
+# --- reading, bounded ----------------------------------------------------------------------------------------
+
+_READ_ERRORS = (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError, zlib.error)
+
+
+def _copy_bounded(stream: BinaryIO, keep, limit: int, spend=lambda size: None) -> bool:
+    """Hand at most ``limit`` bytes of ``stream`` to ``keep`` a chunk at a time, paying each to ``spend`` as it is
+    read (so an entry that breaks halfway still costs what it cost); False where there are more. A zip header's
+    size is never asked: a bomb lies there."""
+    copied = 0
+    while chunk := stream.read(min(_CHUNK_BYTES, limit + 1 - copied)):
+        copied += len(chunk)
+        spend(len(chunk))
+        if copied > limit:
+            return False
+        keep(chunk)
+    return True
+
+
+def _open_entry(node: _Node, trusted: bool = False) -> BinaryIO:
+    if node.archive is not None:
+        if node.info.compress_type not in _READABLE_COMPRESSION:
+            method = _COMPRESSION_NAMES.get(node.info.compress_type, f"method {node.info.compress_type}")
+            raise _Refused(f"{node.origin} is compressed with {method}, which is not read (it can expand without "
+                           "bound); ask for a zip of the ordinary kind (deflated)")
+        if node.info.flag_bits & _ZIP_ENCRYPTED_FLAG:
+            raise _Refused(f"{node.origin} is encrypted; ask for a zip without a password")
+        return node.archive.open(node.info)
+    if trusted:
+        return open(node.path, "rb")
+    # O_NOFOLLOW: a file swapped for a link since it was listed is refused too; O_NONBLOCK: a FIFO cannot hang us
+    descriptor = os.open(node.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode) or status.st_nlink > 1:
+        os.close(descriptor)
+        raise _Refused(f"{node.origin} is a link or no regular file (links are not followed)")
+    return os.fdopen(descriptor, "rb")
+
+
+def _open_zip(node: _Node, run: _Run, open_files: ExitStack, students: list[str]) -> zipfile.ZipFile:
+    """A zip found in a folder or a zip; one inside a zip is first copied, bounded, to a temporary file."""
+    try:
+        if node.archive is None:
+            file = open_files.enter_context(_open_entry(node))
+        else:
+            file = open_files.enter_context(tempfile.TemporaryFile())
+            _spool(node, file, students, run)
+        directory = zipfile._EndRecData(file)  # what zipfile will load into memory, asked before it does
+        if directory and directory[zipfile._ECD_SIZE] > MAX_STUDENT_ENTRIES * _DIRECTORY_RECORD_BYTES:
+            raise _Refused(f"{node.origin} lists more entries than the {MAX_STUDENT_ENTRIES} an upload may hold "
+                           "(ingest.MAX_STUDENT_ENTRIES)")
+        return zipfile.ZipFile(file)
+    except _READ_ERRORS as error:
+        raise _Refused(f"{node.origin} is not a readable zip file ({_reason(error)})") from None
+
+
+def _spool(node: _Node, file: BinaryIO, students: list[str], run: _Run) -> None:
+    limit = _budget(students, run)
+    with _open_entry(node) as stream:
+        if not _copy_bounded(stream, file.write, limit, lambda size: _charge(students, run, size)):
+            raise _Refused(f"{node.origin} is larger than the {limit >> 20} MiB left to read of this student "
+                           "(ingest.MAX_STUDENT_BYTES); unpack it and name its notebook")
+    file.seek(0)
+
+
+def _reason(error: Exception) -> str:
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__
+
+
+# --- listing folders and zips --------------------------------------------------------------------------------
+
+
+def _disk_children(folder: Path, origin: str, limit: int | None) -> list[_Node]:
+    """``folder``'s entries as they are, links included: lstat, never stat."""
+    nodes = []
+    try:
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                if limit is not None and len(nodes) >= limit:
+                    break
+                nodes.append(_disk_node(Path(entry.path), f"{origin}/{_printable(_nfc(entry.name))}"))
+    except OSError as error:
+        raise IngestError(f"cannot list {origin}: {error.strerror}") from None
+    return sorted(nodes, key=lambda node: node.name)
+
+
+def _disk_node(path: Path, origin: str) -> _Node:
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return _Node(_nfc(path.name), origin, "special file")
+    if stat.S_ISLNK(status.st_mode):
+        kind = "symbolic link"
+    elif stat.S_ISDIR(status.st_mode):
+        kind = "folder"
+    elif stat.S_ISREG(status.st_mode):
+        kind = "hard link" if status.st_nlink > 1 else "file"
+    else:
+        kind = "special file"
+    return _Node(_nfc(path.name), origin, kind, status.st_mtime, path=path)
+
+
+def _zip_tree(archive: zipfile.ZipFile, origin: str, limit: int | None) -> tuple[list[_Node], bool]:
+    """The zip's top-level entries, its folders holding theirs, as if it were unpacked; at most ``limit`` files and
+    folders (False where there were more), none nested deeper than a walk goes."""
+    root = _Node("", origin, "folder")
+    folders: dict[tuple[str, ...], _Node] = {(): root}
+    files = 0
+    for info in archive.infolist():
+        parts = tuple(part for part in _entry_name(info).split("/") if part)  # "/x", "a//b": no empty names
+        is_folder = info.is_dir() or len(parts) > _MAX_DEPTH + 2  # deeper: its folders let the walk say so
+        parts = parts[:_MAX_DEPTH + 2]
+        if limit is not None and files + len(folders) + len(parts) > limit + 1:
+            return _sorted_tree(folders), False
+        parent = _zip_folder(folders, parts if is_folder else parts[:-1], origin)
+        if parts and not is_folder:
+            files += 1
+            kind = "symbolic link" if stat.S_ISLNK(info.external_attr >> 16) else "file"
+            parent.children.append(_Node(parts[-1], origin, kind, _zip_time(info), archive=archive, info=info,
+                                         inner=parts))
+    return _sorted_tree(folders), True
+
+
+def _zip_folder(folders: dict[tuple[str, ...], _Node], parts: tuple[str, ...], origin: str) -> _Node:
+    """The folder ``parts``, made with its parents where the zip lists none."""
+    for length in range(1, len(parts) + 1):
+        if parts[:length] not in folders:
+            folder = _Node(parts[length - 1], origin, "folder", inner=parts[:length])
+            folders[parts[:length - 1]].children.append(folder)
+            folders[parts[:length]] = folder
+    return folders[parts]
+
+
+def _sorted_tree(folders: dict[tuple[str, ...], _Node]) -> list[_Node]:
+    for folder in folders.values():
+        folder.children.sort(key=lambda node: node.name)
+    return folders[()].children
+
+
+def _entry_name(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    if not info.flag_bits & _ZIP_UTF8_FLAG:
+        # zipfile reads unflagged names as cp437, but macOS and Linux zip tools write UTF-8 without the flag
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except UnicodeError:
+            pass  # it really was cp437 (old Windows tools)
+    return _nfc(name.replace("\\", "/"))  # macOS stores NFD; some Windows tools use backslashes
+
+
+def _zip_time(info: zipfile.ZipInfo) -> float:
+    try:
+        return datetime.datetime(*info.date_time).timestamp()
+    except ValueError:  # zip tools write 0000-00-00 for "unknown"
+        return 0.0
+
+
+def _is_junk(name: str) -> bool:
+    return name.startswith(".") or name in _JUNK_FOLDERS
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _printable(text: str) -> str:
+    """Control and direction characters written out (``\\x1b``), so a name cannot repaint the tutor's terminal."""
+    return "".join(_written_out(c) if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+
+
+def _written_out(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 # --- one per student -----------------------------------------------------------------------------------------
 
 
-def _one_per_student(candidates: list[_Candidate], assignment: str | None, warnings: list[str]) -> list[Submission]:
-    by_student: dict[str, list[_Candidate]] = {}
-    for candidate in candidates:
-        by_student.setdefault(candidate.submission.student, []).append(candidate)
+def _hand_in(candidate: _Candidate, run: _Run) -> None:
+    """Add to the student's notebooks; of the best so far and ``candidate``, the loser gives up its bytes."""
+    group = run.handed_in.setdefault(candidate.identity.student, [])
+    best = next((index for index, c in enumerate(group) if c.data is not None), None)
+    if best is not None and candidate.data is not None:
+        if group[best].rank > candidate.rank:
+            candidate = replace(candidate, data=None)
+        else:
+            group[best] = replace(group[best], data=None)
+    group.append(candidate)
+
+
+def _one_per_student(run: _Run) -> list[Submission]:
     kept = []
-    for student, group in sorted(by_student.items()):
-        best = max(group, key=lambda c: (_named_like(c, assignment), c.recency, len(c.submission.data)))
-        kept.append(best.submission)
+    for student, message in run.without_notebook.items():
+        if student not in run.handed_in and message:
+            run.warn(message)
+    for student, group in sorted(run.handed_in.items()):
+        best = max(group, key=lambda c: c.rank)  # the one that kept its bytes
+        identity = best.identity
+        kept.append(Submission(student, best.origin, best.data, best.modified, identity.display_name,
+                               identity.submitted_at, identity.late))
         for other in group:
             if other is not best:
-                warnings.append(f"{_who(student, best.submission.display_name)}: graded {best.submission.name}, "
-                                f"dropped {other.submission.name} ({_why_better(best, other, assignment)})")
+                run.warn(f"{_who(student, identity.display_name)}: graded {best.origin}, dropped {other.origin} "
+                         f"({_why_better(best, other, run.assignment)})")
+    _warn_of_borrowed_names(run, kept)
+    if run.unread:
+        shown = ", ".join(run.unread[:10]) + (f" and {len(run.unread) - 10} more" if len(run.unread) > 10 else "")
+        run.warn(f"not read, after {MAX_BATCH_BYTES >> 20} MiB in all (ingest.MAX_BATCH_BYTES): {shown}; "
+                 "grade them in a second run")
     return kept
 
 
+def _warn_of_borrowed_names(run: _Run, kept: list[Submission]) -> None:
+    """A notebook named like another student still counts as its uploader's only; the tutor hears of it."""
+    people = {s.display_name.casefold(): s.student for s in kept if s.display_name}
+    people |= {s.student.casefold(): s.student for s in kept}
+    for student, group in sorted(run.handed_in.items()):
+        for candidate in group:
+            ids, names = _claimed(candidate.file_name)
+            others = [i for i in ids if i != student]
+            if not candidate.named_like:  # everyone's notebook may be named like the assignment (and a student)
+                others += [people[n.casefold()] for n in names if people.get(n.casefold(), student) != student]
+            if others:
+                run.warn(f"{_who(student, candidate.identity.display_name)}: {candidate.origin} is named like "
+                         f"another student ({others[0]}), but {student} handed it in, so it counts as theirs only")
+
+
+def _claimed(file_name: str) -> tuple[list[str], list[str]]:
+    """The ids an LMS-looking name claims, its own part included (``Me_1_assignsubmission_file_Bob_2_...``),
+    and the names it could be taken for."""
+    for pattern in (_MOODLE_NAME, _CANVAS_NAME):
+        if (match := pattern.fullmatch(file_name)) and match["own_name"]:
+            ids, names = _claimed(match["own_name"])
+            return [match["id"], *ids], [_printable(match["name"].strip()), *names]
+    return [], [_printable(PurePosixPath(file_name).stem)]
+
+
 def _why_better(best: _Candidate, other: _Candidate, assignment: str | None) -> str:
-    if _named_like(best, assignment) != _named_like(other, assignment):
+    if best.named_like != other.named_like:
         return f"the graded one is named like the assignment {assignment}"
-    if best.recency != other.recency:
-        return "the graded one is newer"
-    if len(best.submission.data) != len(other.submission.data):
+    if best.recency[0] != other.recency[0]:
+        return "the graded one is newer by the LMS's time"
+    if best.recency[1] != other.recency[1]:
+        return "the graded one is a later attempt by the LMS's order"
+    if best.recency[2] != other.recency[2]:
+        return "the graded one is newer: its path was named later"
+    if best.size != other.size:
         return "the graded one is larger"
-    return "same time and size; graded the first"
+    return "same size; graded the first by name"
 
 
-def _named_like(candidate: _Candidate, assignment: str | None) -> bool:
+def _named_like(file_name: str, assignment: str | None) -> bool:
     if not assignment:
         return False
-    return _own_stem(candidate.file_name).casefold() == _nfc(assignment).removesuffix(".ipynb").casefold()
+    return _own_stem(file_name).casefold() == _nfc(assignment).removesuffix(".ipynb").casefold()
 
 
 def _own_stem(file_name: str) -> str:

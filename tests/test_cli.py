@@ -69,3 +69,33 @@ def test_grading_a_zip_writes_results_and_the_gradebook(mini_course, tmp_path):
     assert rows[2].startswith("bob,") and ",0,0,0,4,invalid-notebook," in rows[2]
     result = json.loads((tmp_path / "o" / "results" / "alice.json").read_text())
     assert result["total"] == 4 and all(t["passed"] for q in result["questions"] for t in q["tests"])
+
+
+def test_the_results_table_prints_student_text_literally():
+    from rich.console import Console
+
+    from autograder.cli import _table
+    from autograder.results import QuestionResult, SubmissionResult
+
+    results = [SubmissionResult(student, "x.ipynb", "mini", "1", "1", "0", status="[bold]x[/bold]",
+                                questions=[QuestionResult("q1", 1, 2)]) for student in ("[/]", "[bold]x[/bold]")]
+    console = Console(record=True, width=200)
+    console.print(_table(results, ["q1"]))
+    text = console.export_text()
+    assert "[/]" in text and text.count("[bold]x[/bold]") == 3
+
+
+def test_student_ids_and_notes_with_markup_print_literally(mini_course, tmp_path):
+    metadata = ("submission_1:\n  :submitters:\n  - :name: '[red]Eve'\n    :sid: '[bold]x[/bold]'\n"
+                "submission_2:\n  :submitters:\n  - :sid: 'a[/]b'\n")
+    good = nbformat.writes(mini_notebook(mini_course))
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.writestr("submission_metadata.yml", metadata)
+        archive.writestr("submission_1/mini.ipynb", good)
+        archive.writestr("submission_2/mini.ipynb", good)
+        archive.writestr("submission_2/w[/]x/submission_metadata.yml", "planted: [/]")
+    code, out, err = autograder("--root", mini_course, "grade", "mini", tmp_path / "export.zip", "--out",
+                                tmp_path / "o", "--workers", "2")
+    assert code == 0, err
+    assert "[bold]x[/bold]" in out and "a[/]b" in out and "4/4" in out
+    assert "note: a[/]b: " in err and "submission_2/w[/]x/submission_metadata.yml" in err
