@@ -55,7 +55,8 @@ def grade_batch(assignment: Assignment, submissions: list[Submission], out: Path
         for submission in submissions:
             recorded = None if regrade else gradebook.recorded(submission.student, submission.content_hash,
                                                                manifest.version, __version__)
-            if recorded is None or recorded.scale != options.scale:  # graded on other data: grade again
+            # graded on other data, or the grader itself failed on it: grade again
+            if recorded is None or recorded.scale != options.scale or recorded.grader_failed:
                 todo.append(submission)
             else:
                 by_key[submission.student, submission.content_hash] = recorded

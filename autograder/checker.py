@@ -3,14 +3,18 @@
 Test files are Otter's exception-based files (built into dist/NAME/tests). They are loaded here,
 in the grader's process; the student's kernel never sees them. Each test case is a function whose
 parameters name the globals it needs: we pass our own numpy for ``np``/``numpy`` and proxies
-(or plain values) for the student's names.
+(or plain values) for the student's names. A student global that is a module becomes our own module
+of exactly that name when it is in ``trusted_modules()`` (filled from ``sys.modules`` as tests are
+loaded, before any kernel starts), else a proxy; a name that came from a kernel is never imported.
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import numpy
@@ -20,13 +24,35 @@ from autograder.results import QuestionResult, TestOutcome
 from autograder.testfile import TestCase, TestFile, read_test_file
 from autograder.testing import collecting_artifacts, stop_collecting
 
-_OWN_MODULES = {"np": numpy, "numpy": numpy}
+_OWN_MODULES = {"np": numpy, "numpy": numpy}  # test parameters that always get our numpy
+# The exact names of modules a test may receive as our own when the student's global is that module.
+TRUSTED_MODULE_NAMES = frozenset({
+    "numpy", "pandas", "scipy", "math", "random", "statistics", "itertools", "collections", "functools", "string",
+    "re", "json", "sklearn", "keras", "tensorflow", "torch", "jax", "matplotlib"})
+_trusted_modules: dict[str, ModuleType] = {"numpy": numpy}
 
 
 def load_tests(tests_dir: Path, questions: list[str]) -> dict[str, TestFile]:
     """Every question's tests, read into memory before any student code runs (so nothing the
     student's code does to files on disk can change them)."""
-    return {question: read_test_file(tests_dir / f"{question}.py") for question in questions}
+    tests = {question: read_test_file(tests_dir / f"{question}.py") for question in questions}
+    _trust_imported_modules()  # the test files' own imports are in sys.modules now
+    return tests
+
+
+def trusted_modules() -> Mapping[str, ModuleType]:
+    """Our own modules that a student's module global of exactly that name stands for: numpy, and each module of
+    ``TRUSTED_MODULE_NAMES`` that this process had imported itself when tests were loaded."""
+    return MappingProxyType(_trusted_modules)
+
+
+def _trust_imported_modules() -> None:
+    """Only what the grader or the tutor's test files imported: never a module a kernel named (nothing here
+    imports), and never replaced once known."""
+    for name in TRUSTED_MODULE_NAMES:
+        module = sys.modules.get(name)
+        if isinstance(module, ModuleType):
+            _trusted_modules.setdefault(name, module)
 
 
 def failed_question(test_file: TestFile, note: str) -> QuestionResult:
@@ -95,9 +121,22 @@ def _run_case(case: TestCase, bridge: Bridge, missing: set[str], trusted: Mappin
         message = f"the grader could not talk to your notebook: {error}"
     except Exception as error:  # noqa: BLE001 - a test crashing on a wrong answer is a failed test
         message = f"the test could not check your answer ({type(error).__name__}: {error})"
+    except KeyboardInterrupt:  # the tutor's Ctrl-C stops grading
+        raise
+    except BaseException as error:  # noqa: BLE001 - SystemExit, GeneratorExit, a test's own: fail this test only
+        message = (f"the test stopped with {_describe(error)} instead of passing or failing, so it gives no points "
+                   "(ask your tutor if you think your answer is right)")
     else:
         return TestOutcome(case.name, case.points, case.points, True, case.hidden, case.success_message or "")
     return TestOutcome(case.name, 0.0, case.points, False, case.hidden, message[:2000])
+
+
+def _describe(error: BaseException) -> str:
+    try:
+        text = str(error)
+    except Exception:  # noqa: BLE001 - the test's own exception class may not print
+        text = ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _arguments(case: TestCase, bridge: Bridge, trusted: Mapping[str, Any]) -> dict:
@@ -120,4 +159,4 @@ def _arguments(case: TestCase, bridge: Bridge, trusted: Mapping[str, Any]) -> di
 def _argument(param: str, bridge: Bridge):
     if param in _OWN_MODULES:
         return _OWN_MODULES[param]
-    return bridge.global_value(param)
+    return bridge.global_value(param, trusted_modules())

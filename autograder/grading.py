@@ -135,12 +135,13 @@ def _kernel_stopped(result: SubmissionResult, prepared, options: GradingOptions,
         result.raise_status("kernel-died", f"the kernel stopped {when}")
 
 
-def grading_failed(job, submission: Submission, error: Exception) -> SubmissionResult:
-    """The result of a submission the grader itself failed on: recorded, so the tutor sees it."""
+def grading_failed(job, submission: Submission, error: BaseException) -> SubmissionResult:
+    """The result of a submission the grader itself failed on: recorded, so the tutor sees it, and graded again
+    on the next run (a failure of the grader says nothing about the notebook)."""
     manifest = job.manifest
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version, __version__,
                               submission.content_hash, submitted_at=submission.submitted_at,
-                              display_name=submission.display_name)
+                              display_name=submission.display_name, grader_failed=True)
     result.raise_status("error", f"the grader failed on this submission ({type(error).__name__}: {error}); "
                                  "please report it")
     result.questions = [failed_question(job.tests[q.name], "not graded") for q in manifest.autograded]

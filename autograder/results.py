@@ -51,6 +51,7 @@ class SubmissionResult:
     scale: str = "small"  # the data the autoencoder-style assignments were graded on (autograder.datasets)
     submitted_at: float | None = None  # from the LMS export, when it says (for late penalties)
     display_name: str = ""
+    grader_failed: bool = False  # the grader itself failed, not the notebook: never reused, graded again next run
 
     @property
     def total(self) -> float:

@@ -1,5 +1,9 @@
 """The bridge against a live kernel: values, handles, exceptions, generators, batching, timeouts."""
 
+import importlib.abc
+import importlib.util
+import sys
+
 import numpy as np
 import pytest
 
@@ -20,12 +24,48 @@ def test_plain_globals_arrive_as_values_and_functions_as_proxies(kernel_bridge):
     assert np.array_equal(f(np.arange(3)), np.arange(1, 4))
 
 
-def test_module_globals_are_the_checkers_own_modules(kernel_bridge):
+def test_module_globals_are_the_checkers_own_modules_by_exact_name_else_handles(kernel_bridge):
     bridge, run = kernel_bridge
-    run("import numpy as np\nimport os")
-    assert bridge.global_value("np") is np
-    with pytest.raises(BridgeError, match="cannot use"):
-        bridge.global_value("os")
+    run("import numpy as np\nimport os\nimport numpy.linalg as la")
+    assert bridge.global_value("np", {"numpy": np}) is np
+    for name in ("os", "la"):
+        module = bridge.global_value(name, {"numpy": np})
+        assert isinstance(module, Proxy) and type_name(module) == "builtins.module", name
+    assert bridge.global_value("os", {"numpy": np}).getcwd() == bridge.global_value("os").getcwd()  # the kernel's
+    assert isinstance(bridge.global_value("np"), Proxy)  # the checker passes its table; without one, a handle
+
+
+PROBE = "numpy.grader_probe"
+
+
+class ExitingModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Modules named numpy.grader_probe... that call sys.exit() when imported (as numpy.f2py.__main__ does)."""
+
+    def __init__(self):
+        self.imported = []
+
+    def find_spec(self, name, path=None, target=None):
+        return importlib.util.spec_from_loader(name, self) if name.startswith(PROBE) else None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        self.imported.append(module.__name__)
+        sys.exit(f"{module.__name__} ends the process that imports it")
+
+
+def test_a_module_the_kernel_names_is_never_imported_by_the_checker(kernel_bridge):
+    bridge, run = kernel_bridge
+    run(f"import types\nprobe = types.ModuleType({PROBE!r})")
+    watch = ExitingModules()
+    sys.meta_path.insert(0, watch)
+    try:
+        probe = bridge.global_value("probe", {"numpy": np})
+    finally:
+        sys.meta_path.remove(watch)
+    assert isinstance(probe, Proxy) and watch.imported == []
+    assert not any(name.startswith(PROBE) for name in sys.modules)
 
 
 def test_objects_are_handles_with_attributes_items_and_length(kernel_bridge):

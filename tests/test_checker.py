@@ -1,9 +1,15 @@
 """The checker: test cases against a live kernel, their messages, points, and recorded artifacts."""
 
-import numpy as np
+import json
+import sys
 
-from autograder.checker import run_question
-from autograder.gradebook import Gradebook
+import numpy as np
+import pytest
+
+from autograder import testfile
+from autograder.bridge import Proxy
+from autograder.checker import load_tests, run_question, trusted_modules
+from autograder.gradebook import Gradebook, student_file_name
 from autograder.results import SubmissionResult
 from autograder.testfile import parse_test_file
 
@@ -45,9 +51,10 @@ def test_outcomes_messages_and_artifacts(kernel_bridge, tmp_path):
     submission = SubmissionResult("Zoë", "z.ipynb", "mini", "v", "g", "h", questions=[result])
     with Gradebook(tmp_path, "mini") as book:
         book.record(submission)
-    saved = np.load(tmp_path / "artifacts" / "Zoë" / "q1.history.loss.npy", allow_pickle=False)
+    folder = student_file_name("Zoë")
+    saved = np.load(tmp_path / "artifacts" / folder / "q1.history.loss.npy", allow_pickle=False)
     assert saved.tolist() == [1.0, 0.5, 0.25]
-    assert "artifacts" not in (tmp_path / "results" / "Zoë.json").read_text().replace('"artifacts": {}', "")
+    assert "artifacts" not in (tmp_path / "results" / f"{folder}.json").read_text().replace('"artifacts": {}', "")
 
 
 def test_trusted_arguments_win_over_the_notebooks_names(kernel_bridge):
@@ -60,3 +67,67 @@ def test_trusted_arguments_win_over_the_notebooks_names(kernel_bridge):
     assert run_question(tests, bridge).points == 1.0  # without trusted values, the notebook's `params` is read
     graded = run_question(tests, bridge, trusted={"params": {"units": 3}})
     assert graded.points == 0.0 and graded.tests[0].message == "expected 6"
+
+
+class StopChecking(BaseException):
+    """What a tutor's helper might raise to stop a test at once: not an Exception, so `except Exception` misses it."""
+
+
+def _case(function) -> testfile.TestCase:
+    return testfile.TestCase(function.__name__, function, 1.0, True)
+
+
+def test_a_test_ending_in_systemexit_or_any_baseexception_fails_alone(kernel_bridge):
+    bridge, run = kernel_bridge
+    run("def double(x):\n    return 2 * x")
+
+    def test_exits(double):
+        sys.exit(f"double(2) is {double(2)}")
+
+    def test_stops(double):
+        raise StopChecking
+
+    def test_generator_exit():
+        raise GeneratorExit("closed")
+
+    def test_passes(double):
+        assert double(2) == 4
+
+    result = run_question(testfile.TestFile("q1", [_case(f) for f in (test_exits, test_stops, test_generator_exit,
+                                                              test_passes)]), bridge)
+    assert [(t.name, t.passed, t.points) for t in result.tests] == [
+        ("test_exits", False, 0.0), ("test_stops", False, 0.0), ("test_generator_exit", False, 0.0),
+        ("test_passes", True, 1.0)]
+    assert result.tests[0].message.startswith("the test stopped with SystemExit: double(2) is 4 instead of passing")
+    assert result.tests[1].message.startswith("the test stopped with StopChecking instead of passing or failing")
+    assert "GeneratorExit: closed" in result.tests[2].message and "no points" in result.tests[2].message
+
+
+def test_the_tutors_ctrl_c_still_stops_grading(kernel_bridge):
+    bridge, _ = kernel_bridge
+
+    def test_interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_question(testfile.TestFile("q1", [_case(test_interrupted)]), bridge)
+
+
+def test_module_globals_are_our_own_modules_only_by_exact_name(kernel_bridge, tmp_path):
+    bridge, run = kernel_bridge
+    (tmp_path / "q1.py").write_text('import json\nname = "q1"\n')  # the hidden tests' own imports
+    load_tests(tmp_path, ["q1"])
+    assert trusted_modules()["numpy"] is np and trusted_modules()["json"] is json
+    assert "numpy.linalg" not in trusted_modules() and "os" not in trusted_modules()
+    run("import json as js, json.decoder as jd, os, types\nimport numpy as numpy_alias\n"
+        "fake = types.ModuleType('numpy.never_imported')")
+    seen = {}
+
+    def test_modules(js, jd, os, fake, numpy_alias, np):
+        seen.update(js=js, jd=jd, os=os, fake=fake, numpy_alias=numpy_alias, np=np)
+
+    assert run_question(testfile.TestFile("q1", [_case(test_modules)]), bridge).points == 1.0
+    assert seen["js"] is json and seen["numpy_alias"] is np and seen["np"] is np
+    for name in ("jd", "os", "fake"):  # not an exact name of the table: the student's module, by handle
+        assert isinstance(seen[name], Proxy), name
+    assert "numpy.never_imported" not in sys.modules

@@ -83,8 +83,8 @@ def _run(request, generators):
         if name not in namespace:
             raise NameError(f"name {name!r} is not defined")
         value = namespace[name]
-        if isinstance(value, types.ModuleType):
-            return {"module": value.__name__}
+        if isinstance(value, types.ModuleType):  # the checker decides: its own module of that name, or this handle
+            return {"module": str(getattr(value, "__name__", "")), "value": _to_handle(value)}
         return {"value": encode(value, _to_handle)}
     if op == "release":
         for handle_id in request["ids"]:

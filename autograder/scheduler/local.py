@@ -50,7 +50,11 @@ class LocalScheduler:
                 options, supply = worker_options()
                 supply = supply if _runnable(submission) else None
                 return grade_submission(job.assignment, job.manifest, submission, options, job.tests, supply)
-            except Exception as error:  # a grader bug on one submission must not lose the others
+            except KeyboardInterrupt:
+                raise
+            # A grader bug, or a SystemExit from code the grader runs, on one submission must not lose the others:
+            # raised here, future.result() would raise it again in the main thread and end the batch.
+            except BaseException as error:  # noqa: BLE001
                 return grading_failed(job, submission, error)
 
         with ThreadPoolExecutor(self.workers, thread_name_prefix="grader") as pool:
