@@ -16,7 +16,7 @@ from autograder import __version__
 from autograder.assignment import AssignmentError, find_assignment
 from autograder.bank import BankError
 from autograder.exam.spec import SpecError
-from autograder.gradebook import OutputError
+from autograder.gradebook import OutputError, similar_id_notes
 from autograder.ingest import IngestError, collect_submissions
 from autograder.testfile import TestFileError
 
@@ -195,6 +195,8 @@ def _grade(args) -> int:
         scheduler = make_scheduler(args.scheduler, args.workers, args.warm, gpus)
         results = grade_batch(assignment, submissions, args.out, options, regrade=args.regrade, on_result=advance,
                               scheduler=scheduler)
+    for note in similar_id_notes(result.student for result in results):
+        console.print(Text.assemble(("note:", "yellow"), " ", note))
     if skipped:
         console.print(f"{len(skipped)} submission(s) were already graded and were not run again "
                       "(--regrade runs them)")

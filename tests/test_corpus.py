@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from autograder.batch import grade_batch
+from autograder.gradebook import student_file_name
 from autograder.grading import GradingOptions
 from autograder.ingest import Submission
 from autograder.kernel_pool import WORKDIR_PREFIX
@@ -151,7 +152,7 @@ def test_the_batch_completes_with_every_case_in_the_gradebook(graded):
     results, out, _ = graded
     assert len(results) == len(CORPUS)
     assert len((out / "gradebook.csv").read_text().strip().splitlines()) == len(CORPUS) + 1
-    assert json.loads((out / "results" / "patch_numpy.json").read_text())["total"] == 0
+    assert json.loads((out / "results" / f"{student_file_name('patch numpy')}.json").read_text())["total"] == 0
 
 
 def test_the_tcp_listener_received_nothing(graded):

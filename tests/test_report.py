@@ -17,7 +17,7 @@ import pytest
 
 from autograder import results as grading_results
 from autograder.cli import main
-from autograder.gradebook import Gradebook, safe_file_name
+from autograder.gradebook import Gradebook, student_file_name
 from autograder.report import ReportError, build_report
 from autograder.report.inputs import read_manual
 from autograder.results import QuestionResult, SubmissionResult
@@ -262,7 +262,7 @@ def test_plots_are_pngs(report):
 
 def test_what_students_control_is_shown_as_text(report):
     index = (report["out"] / "index.html").read_text(encoding="utf-8")
-    page = (report["out"] / "students" / f"{safe_file_name(EVIL)}.html").read_text(encoding="utf-8")
+    page = (report["out"] / "students" / f"{student_file_name(EVIL)}.html").read_text(encoding="utf-8")
     alice = (report["out"] / "students" / "alice.html").read_text(encoding="utf-8")
     for text in (index, page):
         assert EVIL not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -282,7 +282,7 @@ def test_the_dashboard_lists_students_plots_and_what_needs_attention(report):
     assert "invalid-notebook" in attention and "no score yet for q4" in attention  # eve
     assert "alice" not in attention
     for link in ("grades.csv", "questions.csv", "lms/canvas.csv", "lms/moodle.csv", "lms/gradescope.csv",
-                 "students/alice.html", f"students/{safe_file_name(EVIL)}.html"):
+                 "students/alice.html", f"students/{student_file_name(EVIL)}.html"):
         assert f"href='{link}'" in index, link
 
 

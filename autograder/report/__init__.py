@@ -5,7 +5,10 @@
     tables    grades.csv, questions.csv, tests.csv (pandas)
     lms       lms/canvas.csv, lms/moodle.csv, lms/gradescope.csv
     plots     plots/*.png
-    html      students/<id>.html (feedback, with pictures of the student's artifacts) and index.html
+    html      students/<file name>.html (feedback, with pictures of the student's artifacts) and index.html
+
+Every CSV cell goes through ``gradebook.inert_text`` (no live formulas), every page is named by
+``gradebook.student_file_name`` (one per student, the same in every run).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from urllib.parse import quote
 from autograder.assignment import Assignment, Manifest, find_assignment
 from autograder.bank.stats import record_statistics
 from autograder.exam import is_exam
-from autograder.gradebook import safe_file_name
+from autograder.gradebook import student_file_names
 from autograder.report import html, lms, plots, tables
 from autograder.report.artifacts import draw_artifacts
 from autograder.report.inputs import ReportError, read_gradebook, read_manual, read_times
@@ -60,9 +63,8 @@ def build_report(name: str, grade_dir: Path, out: Path | None = None, manual: Pa
     tests = tables.tests_table(submissions, rubric)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"grades.csv": out / "grades.csv", "questions.csv": out / "questions.csv", "tests.csv": out / "tests.csv"}
-    grades.to_csv(paths["grades.csv"], index=False)
-    questions.to_csv(paths["questions.csv"], index=False)
-    tests.to_csv(paths["tests.csv"], index=False)
+    for table, label in ((grades, "grades.csv"), (questions, "questions.csv"), (tests, "tests.csv")):
+        tables.write_csv(table, paths[label])
     lms_files = lms.write_lms_files(out / "lms", grades, submissions, rubric, now)
 
     pictures = {"totals": plots.totals_histogram(grades, rubric), "questions": plots.question_means(questions),
@@ -71,14 +73,15 @@ def build_report(name: str, grade_dir: Path, out: Path | None = None, manual: Pa
     for title, image in pictures.items():
         (out / "plots" / f"{title}.png").write_bytes(image)
 
-    pages = _page_names(submissions)
+    stems = student_file_names(s.student for s in submissions)  # the gradebook's names for artifacts/ too
+    pages = {student: f"{stem}.html" for student, stem in stems.items()}
     student_dir = out / "students"
     student_dir.mkdir(exist_ok=True)
     for old in student_dir.glob("*.html"):  # students no longer in the gradebook must not keep a page
         old.unlink()
     rows = grades.set_index("student", drop=False)
     for submission in submissions:
-        artifacts = draw_artifacts(grade_dir / "artifacts" / safe_file_name(submission.student))
+        artifacts = draw_artifacts(grade_dir / "artifacts" / stems[submission.student])
         page = html.feedback_page(submission, rows.loc[submission.student], rubric, artifacts, now)
         (student_dir / pages[submission.student]).write_text(page, encoding="utf-8")
 
@@ -123,17 +126,3 @@ def _rubric(name: str, root: Path) -> Rubric:
         check_rubric(rubric, Manifest.from_json(json.loads(manifest_path.read_text(encoding="utf-8"))))
     return rubric
 
-
-def _page_names(submissions) -> dict[str, str]:
-    """A file name per student; ids that make the same safe name get a numbered suffix."""
-    names: dict[str, str] = {}
-    taken: set[str] = set()
-    for submission in submissions:
-        stem, number = safe_file_name(submission.student), 1
-        candidate = stem
-        while candidate.casefold() in taken:  # casefold: case-insensitive file systems
-            number += 1
-            candidate = f"{stem}-{number}"
-        taken.add(candidate.casefold())
-        names[submission.student] = f"{candidate}.html"
-    return names

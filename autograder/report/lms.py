@@ -1,6 +1,7 @@
 """Grade uploads for the LMSs, in the formats their importers read. Every file holds the final points (after
 the late penalty) out of the rubric's maximum. The id column is the gradebook's ``student``, which is the
-LMS's own id when the submissions came from that LMS's download (see ``autograder.ingest``)."""
+LMS's own id when the submissions came from that LMS's download (see ``autograder.ingest``). Rows go through
+``spreadsheet_row``: names and ids a student chose cannot be formulas, points stay numbers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from autograder.gradebook import spreadsheet_row
 from autograder.report.inputs import GradedSubmission
 from autograder.rubric import Rubric
 
@@ -52,10 +54,11 @@ def canvas_column(rubric: Rubric) -> str:
 def _canvas(path: Path, grades: pd.DataFrame, people: dict[str, GradedSubmission], rubric: Rubric) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*CANVAS_COLUMNS, canvas_column(rubric)])
-        writer.writerow([CANVAS_POINTS_POSSIBLE, "", "", "", "", _points(rubric.max_points)])
+        writer.writerow(spreadsheet_row([*CANVAS_COLUMNS, canvas_column(rubric)], _points))
+        writer.writerow(spreadsheet_row([CANVAS_POINTS_POSSIBLE, "", "", "", "", rubric.max_points], _points))
         for row in grades.to_dict("records"):
-            writer.writerow([people[row['student']].name, row['student'], "", "", "", _points(row['final'])])
+            writer.writerow(spreadsheet_row([people[row['student']].name, row['student'], "", "", "", row['final']],
+                                            _points))
     return path
 
 
@@ -63,13 +66,14 @@ def _moodle(path: Path, grades: pd.DataFrame, people: dict[str, GradedSubmission
             now: datetime.datetime) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(MOODLE_COLUMNS)
+        writer.writerow(spreadsheet_row(MOODLE_COLUMNS, _points))
         for row in grades.to_dict("records"):
             person = people[row['student']]
             submitted = person.submitted_at.astimezone().strftime(MOODLE_DATE) if person.submitted_at else "-"
-            writer.writerow([f"Participant {row['student']}", person.name, person.email, "Submitted for grading",
-                             f"{row['final']:.2f}", f"{rubric.max_points:.2f}", "Yes", submitted, "",
-                             now.astimezone().strftime(MOODLE_DATE), _moodle_feedback(row, rubric)])
+            writer.writerow(spreadsheet_row([f"Participant {row['student']}", person.name, person.email,
+                                             "Submitted for grading", row['final'], rubric.max_points, "Yes",
+                                             submitted, "", now.astimezone().strftime(MOODLE_DATE),
+                                             _moodle_feedback(row, rubric)], lambda points: f"{points:.2f}"))
     return path
 
 
@@ -87,10 +91,10 @@ def _moodle_feedback(row: dict, rubric: Rubric) -> str:
 def _gradescope(path: Path, grades: pd.DataFrame, people: dict[str, GradedSubmission]) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(GRADESCOPE_COLUMNS)
+        writer.writerow(spreadsheet_row(GRADESCOPE_COLUMNS, _points))
         for row in grades.to_dict("records"):
             person = people[row['student']]
-            writer.writerow([person.name, row['student'], person.email, _points(row['final'])])
+            writer.writerow(spreadsheet_row([person.name, row['student'], person.email, row['final']], _points))
     return path
 
 

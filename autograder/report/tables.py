@@ -10,10 +10,12 @@ It is undefined (NaN) when either has no spread.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from autograder.gradebook import inert_text
 from autograder.report.inputs import GradedSubmission
 from autograder.rubric import Rubric
 
@@ -94,6 +96,20 @@ def tests_table(submissions: list[GradedSubmission], rubric: Rubric) -> pd.DataF
              "full_marks_rate": entry["passed"] / count if count else math.nan}
             for entry in sorted(tests.values(), key=lambda e: order.get(e["question"], len(order)))]
     return pd.DataFrame(rows, columns=["question", "test", "hidden", "max_points", "full_marks_rate"]).round(ROUND)
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    """``table`` as a CSV file a spreadsheet opens as data: its text cells and headers through ``inert_text`` (no
+    live formulas from an id a student chose), its numeric columns exactly as pandas writes them. Lines end in CRLF
+    as RFC 4180 says, so that a cell holding a carriage return is quoted (with pandas' own line ends it was not,
+    and the text after it began a row of its own, which ``inert_text`` had not seen)."""
+    table = table.copy()
+    for column in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = table[column].map(lambda value: inert_text(value) if isinstance(value, str) else value)
+    table.columns = [inert_text(str(column)) for column in table.columns]
+    table.to_csv(path, index=False, lineterminator="\r\n")
+    return path
 
 
 def summary(grades: pd.DataFrame, rubric: Rubric, attention: int) -> dict[str, str]:
