@@ -13,8 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import ingest
-from autograder.ingest import IngestError, collect_submissions
+from autograder.ingest import IngestError, collect_submissions, reading
 
 JANUARY = (2026, 1, 10, 12, 0, 0)
 FEBRUARY = (2026, 2, 10, 12, 0, 0)
@@ -346,7 +345,7 @@ def test_corrupt_entry_is_named_and_costs_only_its_student(tmp_path):
 
 
 def test_entry_over_the_size_limit_is_named_and_costs_only_its_student(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_ENTRY_BYTES", 1 << 20)
+    monkeypatch.setattr(reading, "MAX_ENTRY_BYTES", 1 << 20)
     archive = make_zip(tmp_path / "class.zip", {"bob.ipynb": notebook(), "alice.ipynb": b" " * (2 << 20)})
     submissions, [warning] = collect_submissions([archive])
     assert [s.student for s in submissions] == ["bob"]
@@ -357,7 +356,7 @@ def test_entry_over_the_size_limit_is_named_and_costs_only_its_student(tmp_path,
 
 
 def test_large_files_that_are_no_notebooks_are_not_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_ENTRY_BYTES", 1 << 20)
+    monkeypatch.setattr(reading, "MAX_ENTRY_BYTES", 1 << 20)
     archive = make_zip(tmp_path / "class.zip", {"Bo Li_7_assignsubmission_file_/hw.ipynb": notebook(),
                                                 "Bo Li_7_assignsubmission_file_/weights.h5": b"\0" * (2 << 20)})
     assert [s.student for s in collect_submissions([archive])[0]] == ["7"]

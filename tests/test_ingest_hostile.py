@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder import ingest
-from autograder.ingest import collect_submissions
+from autograder.ingest import collect_submissions, reading
 from tests.test_ingest import make_folder, make_zip, notebook, zip_bytes
 
 MALLORY, BOB, SOLUTION = notebook("mallory's work"), notebook("bob's work"), notebook("the solution")
@@ -257,8 +257,8 @@ def peak_memory_of(call):
 
 
 def test_a_zip_bomb_is_read_within_the_limits_and_holds_one_notebook_at_a_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_ENTRY_BYTES", 8 << 20)
-    monkeypatch.setattr(ingest, "MAX_STUDENT_BYTES", 24 << 20)
+    monkeypatch.setattr(reading, "MAX_ENTRY_BYTES", 8 << 20)
+    monkeypatch.setattr(reading, "MAX_STUDENT_BYTES", 24 << 20)
     folder = make_folder(tmp_path / "class", {"bob.ipynb": BOB})
     bomb(folder / "mallory.zip", entries=40, entry_bytes=7 << 20)  # 280 MiB unpacked, well under 1 MiB packed
     assert (folder / "mallory.zip").stat().st_size < 1 << 20
@@ -270,7 +270,7 @@ def test_a_zip_bomb_is_read_within_the_limits_and_holds_one_notebook_at_a_time(t
 
 
 def test_a_zip_of_many_entries_over_the_limit_costs_nothing_and_floods_no_one(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_ENTRY_BYTES", 1 << 20)
+    monkeypatch.setattr(reading, "MAX_ENTRY_BYTES", 1 << 20)
     folder = make_folder(tmp_path / "class", {"bob.ipynb": BOB})
     bomb(folder / "mallory.zip", entries=30, entry_bytes=2 << 20)
     (submissions, warnings), peak = peak_memory_of(lambda: collect_submissions([folder]))
@@ -291,7 +291,7 @@ def lie_about_size(path: Path, claimed: int) -> Path:
 
 
 def test_a_header_that_lies_about_the_size_buys_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_ENTRY_BYTES", 1 << 20)
+    monkeypatch.setattr(reading, "MAX_ENTRY_BYTES", 1 << 20)
     folder = make_folder(tmp_path / "class", {"bob.ipynb": BOB})
     lie_about_size(bomb(folder / "mallory.zip", entries=1, entry_bytes=64 << 20), claimed=100)
     lie_about_size(make_zip(folder / "eve.zip", {"hw.ipynb": notebook("eve")}), claimed=0xFFFF_FFF0)
@@ -303,8 +303,8 @@ def test_a_header_that_lies_about_the_size_buys_nothing(tmp_path, monkeypatch):
 
 
 def test_entries_that_break_halfway_still_cost_what_they_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_ENTRY_BYTES", 8 << 20)
-    monkeypatch.setattr(ingest, "MAX_STUDENT_BYTES", 24 << 20)
+    monkeypatch.setattr(reading, "MAX_ENTRY_BYTES", 8 << 20)
+    monkeypatch.setattr(reading, "MAX_STUDENT_BYTES", 24 << 20)
     folder = make_folder(tmp_path / "class", {"bob.ipynb": BOB})
     mallory = bomb(folder / "mallory.zip", entries=40, entry_bytes=7 << 20)
     raw = bytearray(mallory.read_bytes())
@@ -348,7 +348,7 @@ def test_bzip2_and_lzma_entries_are_not_decompressed(tmp_path):
 
 
 def test_a_huge_count_of_tiny_entries_is_cut_at_the_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_STUDENT_ENTRIES", 50)
+    monkeypatch.setattr(reading, "MAX_STUDENT_ENTRIES", 50)
     folder = make_folder(tmp_path / "class", {"bob.ipynb": BOB})
     make_zip(folder / "mallory.zip", {f"n{index:05d}.ipynb": b"{}" for index in range(20_000)})  # a huge directory
     # the zip itself is the upload's first entry
@@ -364,7 +364,7 @@ def test_a_huge_count_of_tiny_entries_is_cut_at_the_limit(tmp_path, monkeypatch)
 
 
 def test_the_whole_run_stops_reading_at_its_limit_and_says_who_is_left(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_BATCH_BYTES", len(BOB) * 2 + 10)
+    monkeypatch.setattr(reading, "MAX_BATCH_BYTES", len(BOB) * 2 + 10)
     folder = make_folder(tmp_path / "class", {f"s{index}.ipynb": BOB for index in range(6)})
     submissions, warnings = collect_submissions([folder])
     assert graded(submissions) == {"s0": BOB, "s1": BOB}

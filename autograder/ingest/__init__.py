@@ -22,7 +22,7 @@ nothing. Of several notebooks of one student we grade the one named like the ass
 the largest, else the first by name, and the tutor's notes name the others.
 
 Every upload may be hostile: links are never followed, zips are read a chunk at a time up to hard limits (the
-MAX_* constants below, whatever a zip's headers claim), and an entry that cannot be read costs only its student
+MAX_* constants of ``reading``, whatever a zip's headers claim), and an entry that cannot be read costs only its student
 a warning. Only the tutor's own paths and an LMS's root metadata stop the ingest with IngestError.
 """
 
@@ -30,42 +30,26 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import re
-import stat
-import tempfile
-import unicodedata
 import zipfile
-import zlib
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
 import yaml
 
-MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one notebook; above 50 MB of stale outputs, which is graded normally
-MAX_STUDENT_BYTES = 512 * 1024 * 1024  # all one student's uploads: notebooks, and zips inside zips (on disk)
-MAX_STUDENT_ENTRIES = 10_000  # files and folders of one upload
-MAX_BATCH_BYTES = 8 * 1024 * 1024 * 1024  # everything one collect_submissions reads; what it keeps is less
+from autograder.ingest import reading
+from autograder.ingest.listing import IngestError, Node, disk_children, is_junk, nfc, printable, zip_tree
+from autograder.ingest.reading import READ_ERRORS, Refused, copy_bounded, open_entry, open_zip, read_notebook, reason
+
+__all__ = ["GRADESCOPE_METADATA", "IngestError", "Submission", "collect_submissions"]
+
 GRADESCOPE_METADATA = "submission_metadata.yml"
-_CHUNK_BYTES = 1024 * 1024
 _NOTES_PER_UPLOAD = 10  # warnings about one upload before the rest are only counted
-_MAX_DEPTH = 64  # folders within folders of one upload; deeper ones are skipped, not recursed into
-_DIRECTORY_RECORD_BYTES = 1024  # a zip's directory record per entry, generously: 46 bytes and the entry's name
-_JUNK_FOLDERS = {"__MACOSX"}  # and every hidden name: .DS_Store, ._hw.ipynb, .ipynb_checkpoints
-_ZIP_UTF8_FLAG, _ZIP_ENCRYPTED_FLAG = 0x800, 0x1
-# bzip2 and LZMA entries are decompressed by zipfile in one piece per read, however large: a bomb's way in
-_READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
-_COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
 # the first match is the LMS's: what follows it is the student's own file name, which may imitate it
 _MOODLE_NAME = re.compile(r"(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<own_name>.*)")
 _CANVAS_NAME = re.compile(r"(?P<name>.+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<attachment>\d+)_(?P<own_name>.+)")
 _CANVAS_RESUBMISSION = re.compile(r"-\d+$")  # Canvas renames a second "hw.ipynb" of a student "hw-1.ipynb"
-
-
-class IngestError(Exception):
-    """A path that cannot be read as submissions; the message names it."""
 
 
 @dataclass
@@ -85,37 +69,11 @@ class Submission:
 
 def collect_submissions(paths: list[Path], assignment: str | None = None) -> tuple[list[Submission], list[str]]:
     """Every submission under ``paths``, one per student, and warnings for the tutor."""
-    run = _Run(assignment)
+    run = Run(assignment)
     for order, path in enumerate(map(Path, paths)):
         with ExitStack() as open_files:
             _read_source(path, order, run, open_files)
     return _one_per_student(run), run.warnings
-
-
-@dataclass
-class _Node:
-    """One file or folder on disk or in a zip, not read yet."""
-
-    name: str  # its own name, NFC, for matching
-    where: str  # the file on disk, for people: "class.zip"
-    kind: str  # "file", "folder", "symbolic link", "hard link" or "special file"
-    modified: float = 0.0
-    path: Path | None = None  # on disk
-    archive: zipfile.ZipFile | None = None  # in a zip, with its entry
-    info: zipfile.ZipInfo | None = None
-    children: list[_Node] = field(default_factory=list)  # of a zip's folder; a disk folder is listed when walked
-    inner: tuple[str, ...] = ()  # its path in the zip, shared with its folders' (names may nest deep)
-
-    @property
-    def origin(self) -> str:
-        """For people: "class.zip:Jane Doe_4711_assignsubmission_file_/hw.ipynb"."""
-        if not self.inner:
-            return self.where
-        return f"{self.where}:{_printable('/'.join(self.inner))}{'/' if self.kind == 'folder' else ''}"
-
-    @property
-    def suffix(self) -> str:
-        return PurePosixPath(self.name).suffix.lower()
 
 
 @dataclass(frozen=True)
@@ -147,7 +105,7 @@ class _Candidate:
 
 
 @dataclass
-class _Run:
+class Run:
     """One collect_submissions: what each student handed in, what was read, and the tutor's notes."""
 
     assignment: str | None
@@ -160,22 +118,18 @@ class _Run:
     met: int = 0
 
     def warn(self, text: str) -> None:
-        self.warnings.append(_printable(text))
-
-
-class _Refused(Exception):
-    """An entry we do not read; the message says why and what to do."""
+        self.warnings.append(printable(text))
 
 
 # --- sources: what the tutor names ---------------------------------------------------------------------------
 
 
-def _read_source(path: Path, order: int, run: _Run, open_files: ExitStack) -> None:
+def _read_source(path: Path, order: int, run: Run, open_files: ExitStack) -> None:
     if not path.exists():
         raise IngestError(f"no such file or folder: {path}")
-    origin = _printable(_nfc(str(path)))
+    origin = printable(nfc(str(path)))
     if path.is_dir():
-        root = _disk_children(path, origin, limit=None)
+        root = disk_children(path, origin, limit=None)
         downloads = _downloads_in(root, run, open_files)
         if downloads is None:
             _read_root(root, order, run)
@@ -186,42 +140,42 @@ def _read_source(path: Path, order: int, run: _Run, open_files: ExitStack) -> No
             archive = open_files.enter_context(zipfile.ZipFile(path))
         except (zipfile.BadZipFile, OSError) as error:
             raise IngestError(f"{origin} is not a readable zip file ({error})") from None
-        _read_root(_unwrapped(_zip_tree(archive, origin, limit=None)[0]), order, run)
+        _read_root(_unwrapped(zip_tree(archive, origin, limit=None)[0]), order, run)
     elif path.suffix.lower() == ".ipynb":
-        node = _Node(_nfc(path.name), origin, "file", path.stat().st_mtime, path=path)
-        identities = _identities_by_name(node) or [_Identity(_printable(PurePosixPath(node.name).stem))]
+        node = Node(nfc(path.name), origin, "file", path.stat().st_mtime, path=path)
+        identities = _identities_by_name(node) or [_Identity(printable(PurePosixPath(node.name).stem))]
         _read_upload(node, identities, order, run, trusted=True)
     else:
         run.warn(f"{origin} is no notebook, zip or folder; skipped it")
 
 
-def _downloads_in(root: list[_Node], run: _Run, open_files: ExitStack) -> list[list[_Node]] | None:
+def _downloads_in(root: list[Node], run: Run, open_files: ExitStack) -> list[list[Node]] | None:
     """The roots of a folder's zips if they are LMS downloads (see the module's notes), else None."""
-    entries = [node for node in root if not _is_junk(node.name)]
+    entries = [node for node in root if not is_junk(node.name)]
     if len(entries) < 2 or any(node.kind != "file" or node.suffix != ".zip" for node in entries):
         return None
     roots = []
     for node in entries:
         try:
-            archive = open_files.enter_context(_open_zip(node, run, open_files, students=[]))
-        except _Refused:
+            archive = open_files.enter_context(open_zip(node, run, open_files, students=[]))
+        except Refused:
             return None
-        roots.append(_zip_tree(archive, node.origin, MAX_STUDENT_ENTRIES)[0])
+        roots.append(zip_tree(archive, node.origin, reading.MAX_STUDENT_ENTRIES)[0])
         if not _is_lms_root(_unwrapped(roots[-1])):
             return None
     return roots
 
 
-def _unwrapped(root: list[_Node]) -> list[_Node]:
+def _unwrapped(root: list[Node]) -> list[Node]:
     """A zip of a folder is that folder's contents (once), unless the folder is an LMS upload itself."""
-    entries = [node for node in root if not _is_junk(node.name)]
+    entries = [node for node in root if not is_junk(node.name)]
     if len(entries) == 1 and entries[0].kind == "folder" and not _lms_name(entries[0].name):
         return entries[0].children
     return root
 
 
-def _is_lms_root(root: list[_Node]) -> bool:
-    entries = [node for node in root if not _is_junk(node.name)]
+def _is_lms_root(root: list[Node]) -> bool:
+    entries = [node for node in root if not is_junk(node.name)]
     if any(node.name == GRADESCOPE_METADATA and node.kind == "file" for node in entries):
         return True
     return bool(entries) and all(_lms_name(node.name) for node in entries)
@@ -234,10 +188,10 @@ def _lms_name(name: str) -> bool:
 # --- roots: whose each upload is -----------------------------------------------------------------------------
 
 
-def _read_root(root: list[_Node], order: int, run: _Run) -> None:
+def _read_root(root: list[Node], order: int, run: Run) -> None:
     gradescope = _gradescope_metadata(root)
     for node in root:
-        if _is_junk(node.name) or (gradescope is not None and node.name == GRADESCOPE_METADATA):
+        if is_junk(node.name) or (gradescope is not None and node.name == GRADESCOPE_METADATA):
             continue
         identities = _identities_by_name(node, gradescope)
         if gradescope is not None and node.kind == "folder" and node.name not in gradescope:
@@ -246,34 +200,34 @@ def _read_root(root: list[_Node], order: int, run: _Run) -> None:
             _read_upload(node, identities, order, run)
 
 
-def _identities_by_name(node: _Node, gradescope: dict[str, dict] | None = None) -> list[_Identity]:
+def _identities_by_name(node: Node, gradescope: dict[str, dict] | None = None) -> list[_Identity]:
     """Who handed in the top-level entry ``node``; [] for what is no upload (Moodle's online text, notes)."""
     if gradescope is not None and node.name in gradescope:
         return _gradescope_identities(gradescope[node.name], node.name)
     if moodle := _MOODLE_NAME.fullmatch(node.name):  # the online-text plugin holds typed text, never notebooks
-        return [_Identity(moodle["id"], _printable(moodle["name"].strip()))] if moodle["plugin"] == "file" else []
+        return [_Identity(moodle["id"], printable(moodle["name"].strip()))] if moodle["plugin"] == "file" else []
     if canvas := _CANVAS_NAME.fullmatch(node.name):
-        return [_Identity(canvas["id"], _printable(canvas["name"].strip()), late=bool(canvas["late"]),
+        return [_Identity(canvas["id"], printable(canvas["name"].strip()), late=bool(canvas["late"]),
                           attempt=float(canvas["attachment"]))]
     if node.kind == "file" and node.suffix not in (".ipynb", ".zip"):
         return []  # the tutor's notes.txt beside the class
     name = PurePosixPath(node.name).stem if node.kind != "folder" else node.name
-    return [_Identity(_printable(name))]
+    return [_Identity(printable(name))]
 
 
-def _gradescope_metadata(root: list[_Node]) -> dict[str, dict] | None:
+def _gradescope_metadata(root: list[Node]) -> dict[str, dict] | None:
     """The export's mapping from submission folder names to their metadata; None where the root has none."""
     node = next((n for n in root if n.name == GRADESCOPE_METADATA and n.kind == "file"), None)
     if node is None:
         return None
     data = bytearray()
     try:
-        with _open_entry(node) as stream:
-            whole = _copy_bounded(stream, data.extend, MAX_ENTRY_BYTES)
-    except (_Refused, *_READ_ERRORS) as error:
-        raise IngestError(f"cannot read {node.origin}: {_reason(error)}") from None
+        with open_entry(node) as stream:
+            whole = copy_bounded(stream, data.extend, reading.MAX_ENTRY_BYTES)
+    except (Refused, *READ_ERRORS) as error:
+        raise IngestError(f"cannot read {node.origin}: {reason(error)}") from None
     if not whole:
-        raise IngestError(f"{node.origin} is larger than {MAX_ENTRY_BYTES >> 20} MiB; is it Gradescope's?")
+        raise IngestError(f"{node.origin} is larger than {reading.MAX_ENTRY_BYTES >> 20} MiB; is it Gradescope's?")
     try:
         metadata = yaml.load(bytes(data), Loader=_RubyTolerantLoader)
     except yaml.YAMLError as error:
@@ -285,11 +239,11 @@ def _gradescope_metadata(root: list[_Node]) -> dict[str, dict] | None:
 
 def _gradescope_identities(record, folder: str) -> list[_Identity]:
     if not isinstance(record, dict):
-        return [_Identity(_printable(folder))]
+        return [_Identity(printable(folder))]
     submitted_at = _epoch(_field(record, "created_at"))
     submitters = [s for s in _field(record, "submitters") or [] if isinstance(s, dict)] or [{}]
     # a group submission counts for each member
-    return [_Identity(_text(_field(s, "sid")) or _text(_field(s, "email")) or _printable(folder),
+    return [_Identity(_text(_field(s, "sid")) or _text(_field(s, "email")) or printable(folder),
                       _text(_field(s, "name")), submitted_at) for s in submitters]
 
 
@@ -314,7 +268,7 @@ def _field(record: dict, key: str):
 
 
 def _text(value) -> str:
-    return "" if value is None else _printable(_nfc(str(value).strip()))
+    return "" if value is None else printable(nfc(str(value).strip()))
 
 
 def _epoch(value) -> float | None:
@@ -334,7 +288,7 @@ def _epoch(value) -> float | None:
 
 
 @dataclass
-class _Upload:
+class Upload:
     """What one walk through an upload found for its students."""
 
     identities: list[_Identity]
@@ -357,9 +311,9 @@ class _Upload:
         return [identity.student for identity in self.identities]
 
 
-def _read_upload(node: _Node, identities: list[_Identity], order: int, run: _Run, trusted: bool = False) -> None:
-    upload = _Upload(identities, (identities[0].submitted_at or 0.0, identities[0].attempt, order), trusted)
-    if run.read_in_all >= MAX_BATCH_BYTES:
+def _read_upload(node: Node, identities: list[_Identity], order: int, run: Run, trusted: bool = False) -> None:
+    upload = Upload(identities, (identities[0].submitted_at or 0.0, identities[0].attempt, order), trusted)
+    if run.read_in_all >= reading.MAX_BATCH_BYTES:
         run.unread.append(node.origin)
         return
     with ExitStack() as open_files:
@@ -376,24 +330,24 @@ def _read_upload(node: _Node, identities: list[_Identity], order: int, run: _Run
             _hand_in(replace(candidate, identity=identity), run)
 
 
-def _note(upload: _Upload, run: _Run, text: str) -> None:
+def _note(upload: Upload, run: Run, text: str) -> None:
     """A warning about one upload; past a few, only counted, so a hostile upload cannot flood the notes."""
     upload.notes += 1
     if upload.notes <= _NOTES_PER_UPLOAD:
         run.warn(f"{upload.who}: {text}")
 
 
-def _walk(node: _Node, upload: _Upload, run: _Run, open_files: ExitStack, in_zip: bool, depth: int) -> None:
+def _walk(node: Node, upload: Upload, run: Run, open_files: ExitStack, in_zip: bool, depth: int) -> None:
     """Everything in ``node`` is the upload's content; ``in_zip``: inside a zip of the upload, whose zips stay shut."""
-    if _is_junk(node.name) or upload.spent:
+    if is_junk(node.name) or upload.spent:
         return
     upload.entries += 1
-    if upload.entries > MAX_STUDENT_ENTRIES:
+    if upload.entries > reading.MAX_STUDENT_ENTRIES:
         upload.spent = True
-        _note(upload, run, f"the upload holds more than {MAX_STUDENT_ENTRIES} files and folders; read those "
-              f"before {node.origin} (ingest.MAX_STUDENT_ENTRIES)")
-    elif depth > _MAX_DEPTH:
-        _note(upload, run, f"skipped {node.origin}, nested in more than {_MAX_DEPTH} folders")
+        _note(upload, run, f"the upload holds more than {reading.MAX_STUDENT_ENTRIES} files and folders; read those "
+              f"before {node.origin} (ingest.reading.MAX_STUDENT_ENTRIES)")
+    elif depth > reading.MAX_DEPTH:
+        _note(upload, run, f"skipped {node.origin}, nested in more than {reading.MAX_DEPTH} folders")
     elif node.kind in ("symbolic link", "hard link") and not upload.trusted:
         upload.refused = True
         _note(upload, run, f"skipped a {node.kind} {node.origin} (links are not followed; put the file itself "
@@ -415,9 +369,10 @@ def _walk(node: _Node, upload: _Upload, run: _Run, open_files: ExitStack, in_zip
         upload.other_file = upload.other_file or node.origin
 
 
-def _walk_folder(node: _Node, upload: _Upload, run: _Run, open_files: ExitStack, in_zip: bool, depth: int) -> None:
+def _walk_folder(node: Node, upload: Upload, run: Run, open_files: ExitStack, in_zip: bool, depth: int) -> None:
     try:
-        children = _disk_children(node.path, node.origin, MAX_STUDENT_ENTRIES + 1) if node.path else node.children
+        children = (disk_children(node.path, node.origin, reading.MAX_STUDENT_ENTRIES + 1) if node.path
+                    else node.children)
     except IngestError as error:
         _note(upload, run, f"{error}; skipped it")
         return
@@ -425,22 +380,22 @@ def _walk_folder(node: _Node, upload: _Upload, run: _Run, open_files: ExitStack,
         _walk(child, upload, run, open_files, in_zip, depth + 1)
 
 
-def _walk_zip(node: _Node, upload: _Upload, run: _Run, open_files: ExitStack, depth: int) -> None:
+def _walk_zip(node: Node, upload: Upload, run: Run, open_files: ExitStack, depth: int) -> None:
     try:
-        archive = open_files.enter_context(_open_zip(node, run, open_files, upload.students))
-    except _Refused as error:
+        archive = open_files.enter_context(open_zip(node, run, open_files, upload.students))
+    except Refused as error:
         upload.refused = True
         _note(upload, run, f"{error}; skipped it")
         return
-    children, whole = _zip_tree(archive, node.origin, MAX_STUDENT_ENTRIES)
+    children, whole = zip_tree(archive, node.origin, reading.MAX_STUDENT_ENTRIES)
     if not whole:
-        _note(upload, run, f"{node.origin} lists more than {MAX_STUDENT_ENTRIES} files and folders; read the first "
-              "of them (ingest.MAX_STUDENT_ENTRIES)")
+        _note(upload, run, f"{node.origin} lists more than {reading.MAX_STUDENT_ENTRIES} files and folders; read the "
+              "first of them (ingest.reading.MAX_STUDENT_ENTRIES)")
     for child in children:
         _walk(child, upload, run, open_files, in_zip=True, depth=depth + 1)
 
 
-def _consider_notebook(node: _Node, upload: _Upload, run: _Run) -> None:
+def _consider_notebook(node: Node, upload: Upload, run: Run) -> None:
     """Read ``node`` only if it could win, and keep only the bytes of the one that wins so far."""
     named_like = _named_like(node.name, run.assignment)
     run.met += 1
@@ -450,8 +405,8 @@ def _consider_notebook(node: _Node, upload: _Upload, run: _Run) -> None:
         upload.others.append(lost_unread)
         return
     try:
-        data = _read_notebook(node, upload, run)
-    except _Refused as error:
+        data = read_notebook(node, upload, run)
+    except Refused as error:
         upload.refused = True
         _note(upload, run, str(error))
         return
@@ -462,227 +417,10 @@ def _consider_notebook(node: _Node, upload: _Upload, run: _Run) -> None:
         upload.others.append(replace(candidate, data=None))
 
 
-def _read_notebook(node: _Node, upload: _Upload, run: _Run) -> bytes:
-    declared = node.info.file_size if node.info else 0
-    if declared > MAX_ENTRY_BYTES:  # a header may lie, but a liar only loses its own notebook
-        raise _Refused(_too_large(node))
-    limit, data = min(MAX_ENTRY_BYTES, _budget(upload.students, run)), bytearray()
-    try:
-        with _open_entry(node, upload.trusted) as stream:
-            whole = _copy_bounded(stream, data.extend, limit, lambda size: _charge(upload.students, run, size))
-    except _READ_ERRORS as error:
-        raise _Refused(f"cannot read {node.origin}: {_reason(error)}; skipped it") from None
-    if not whole and limit < MAX_ENTRY_BYTES:
-        upload.spent = True
-        raise _Refused(_over_budget(node, run))
-    if not whole:
-        raise _Refused(_too_large(node))
-    return bytes(data)
-
-
-def _too_large(node: _Node) -> str:
-    return (f"{node.origin} is larger than {MAX_ENTRY_BYTES >> 20} MiB; skipped it (is it really a notebook? "
-            "clear its outputs, or raise ingest.MAX_ENTRY_BYTES)")
-
-
-def _over_budget(node: _Node, run: _Run) -> str:
-    if run.read_in_all >= MAX_BATCH_BYTES:
-        return (f"stopped reading at {node.origin}: {MAX_BATCH_BYTES >> 20} MiB were read in all "
-                "(ingest.MAX_BATCH_BYTES); grade the rest in a second run")
-    return (f"stopped reading at {node.origin}: {MAX_STUDENT_BYTES >> 20} MiB were read of this student "
-            "(ingest.MAX_STUDENT_BYTES); graded what was read before")
-
-
-def _budget(students: list[str], run: _Run) -> int:
-    spent = max((run.read_by_student.get(student, 0) for student in students), default=0)
-    return max(0, min(MAX_STUDENT_BYTES - spent, MAX_BATCH_BYTES - run.read_in_all))
-
-
-def _charge(students: list[str], run: _Run, size: int) -> None:
-    run.read_in_all += size
-    for student in students:
-        run.read_by_student[student] = run.read_by_student.get(student, 0) + size
-
-
-# --- reading, bounded ----------------------------------------------------------------------------------------
-
-_READ_ERRORS = (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError, zlib.error)
-
-
-def _copy_bounded(stream: BinaryIO, keep, limit: int, spend=lambda size: None) -> bool:
-    """Hand at most ``limit`` bytes of ``stream`` to ``keep`` a chunk at a time, paying each to ``spend`` as it is
-    read (so an entry that breaks halfway still costs what it cost); False where there are more. A zip header's
-    size is never asked: a bomb lies there."""
-    copied = 0
-    while chunk := stream.read(min(_CHUNK_BYTES, limit + 1 - copied)):
-        copied += len(chunk)
-        spend(len(chunk))
-        if copied > limit:
-            return False
-        keep(chunk)
-    return True
-
-
-def _open_entry(node: _Node, trusted: bool = False) -> BinaryIO:
-    if node.archive is not None:
-        if node.info.compress_type not in _READABLE_COMPRESSION:
-            method = _COMPRESSION_NAMES.get(node.info.compress_type, f"method {node.info.compress_type}")
-            raise _Refused(f"{node.origin} is compressed with {method}, which is not read (it can expand without "
-                           "bound); ask for a zip of the ordinary kind (deflated)")
-        if node.info.flag_bits & _ZIP_ENCRYPTED_FLAG:
-            raise _Refused(f"{node.origin} is encrypted; ask for a zip without a password")
-        return node.archive.open(node.info)
-    if trusted:
-        return open(node.path, "rb")
-    # O_NOFOLLOW: a file swapped for a link since it was listed is refused too; O_NONBLOCK: a FIFO cannot hang us
-    descriptor = os.open(node.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    status = os.fstat(descriptor)
-    if not stat.S_ISREG(status.st_mode) or status.st_nlink > 1:
-        os.close(descriptor)
-        raise _Refused(f"{node.origin} is a link or no regular file (links are not followed)")
-    return os.fdopen(descriptor, "rb")
-
-
-def _open_zip(node: _Node, run: _Run, open_files: ExitStack, students: list[str]) -> zipfile.ZipFile:
-    """A zip found in a folder or a zip; one inside a zip is first copied, bounded, to a temporary file."""
-    try:
-        if node.archive is None:
-            file = open_files.enter_context(_open_entry(node))
-        else:
-            file = open_files.enter_context(tempfile.TemporaryFile())
-            _spool(node, file, students, run)
-        directory = zipfile._EndRecData(file)  # what zipfile will load into memory, asked before it does
-        if directory and directory[zipfile._ECD_SIZE] > MAX_STUDENT_ENTRIES * _DIRECTORY_RECORD_BYTES:
-            raise _Refused(f"{node.origin} lists more entries than the {MAX_STUDENT_ENTRIES} an upload may hold "
-                           "(ingest.MAX_STUDENT_ENTRIES)")
-        return zipfile.ZipFile(file)
-    except _READ_ERRORS as error:
-        raise _Refused(f"{node.origin} is not a readable zip file ({_reason(error)})") from None
-
-
-def _spool(node: _Node, file: BinaryIO, students: list[str], run: _Run) -> None:
-    limit = _budget(students, run)
-    with _open_entry(node) as stream:
-        if not _copy_bounded(stream, file.write, limit, lambda size: _charge(students, run, size)):
-            raise _Refused(f"{node.origin} is larger than the {limit >> 20} MiB left to read of this student "
-                           "(ingest.MAX_STUDENT_BYTES); unpack it and name its notebook")
-    file.seek(0)
-
-
-def _reason(error: Exception) -> str:
-    return getattr(error, "strerror", None) or str(error) or type(error).__name__
-
-
-# --- listing folders and zips --------------------------------------------------------------------------------
-
-
-def _disk_children(folder: Path, origin: str, limit: int | None) -> list[_Node]:
-    """``folder``'s entries as they are, links included: lstat, never stat."""
-    nodes = []
-    try:
-        with os.scandir(folder) as listing:
-            for entry in listing:
-                if limit is not None and len(nodes) >= limit:
-                    break
-                nodes.append(_disk_node(Path(entry.path), f"{origin}/{_printable(_nfc(entry.name))}"))
-    except OSError as error:
-        raise IngestError(f"cannot list {origin}: {error.strerror}") from None
-    return sorted(nodes, key=lambda node: node.name)
-
-
-def _disk_node(path: Path, origin: str) -> _Node:
-    try:
-        status = os.lstat(path)
-    except OSError:
-        return _Node(_nfc(path.name), origin, "special file")
-    if stat.S_ISLNK(status.st_mode):
-        kind = "symbolic link"
-    elif stat.S_ISDIR(status.st_mode):
-        kind = "folder"
-    elif stat.S_ISREG(status.st_mode):
-        kind = "hard link" if status.st_nlink > 1 else "file"
-    else:
-        kind = "special file"
-    return _Node(_nfc(path.name), origin, kind, status.st_mtime, path=path)
-
-
-def _zip_tree(archive: zipfile.ZipFile, origin: str, limit: int | None) -> tuple[list[_Node], bool]:
-    """The zip's top-level entries, its folders holding theirs, as if it were unpacked; at most ``limit`` files and
-    folders (False where there were more), none nested deeper than a walk goes."""
-    root = _Node("", origin, "folder")
-    folders: dict[tuple[str, ...], _Node] = {(): root}
-    files = 0
-    for info in archive.infolist():
-        parts = tuple(part for part in _entry_name(info).split("/") if part)  # "/x", "a//b": no empty names
-        is_folder = info.is_dir() or len(parts) > _MAX_DEPTH + 2  # deeper: its folders let the walk say so
-        parts = parts[:_MAX_DEPTH + 2]
-        if limit is not None and files + len(folders) + len(parts) > limit + 1:
-            return _sorted_tree(folders), False
-        parent = _zip_folder(folders, parts if is_folder else parts[:-1], origin)
-        if parts and not is_folder:
-            files += 1
-            kind = "symbolic link" if stat.S_ISLNK(info.external_attr >> 16) else "file"
-            parent.children.append(_Node(parts[-1], origin, kind, _zip_time(info), archive=archive, info=info,
-                                         inner=parts))
-    return _sorted_tree(folders), True
-
-
-def _zip_folder(folders: dict[tuple[str, ...], _Node], parts: tuple[str, ...], origin: str) -> _Node:
-    """The folder ``parts``, made with its parents where the zip lists none."""
-    for length in range(1, len(parts) + 1):
-        if parts[:length] not in folders:
-            folder = _Node(parts[length - 1], origin, "folder", inner=parts[:length])
-            folders[parts[:length - 1]].children.append(folder)
-            folders[parts[:length]] = folder
-    return folders[parts]
-
-
-def _sorted_tree(folders: dict[tuple[str, ...], _Node]) -> list[_Node]:
-    for folder in folders.values():
-        folder.children.sort(key=lambda node: node.name)
-    return folders[()].children
-
-
-def _entry_name(info: zipfile.ZipInfo) -> str:
-    name = info.filename
-    if not info.flag_bits & _ZIP_UTF8_FLAG:
-        # zipfile reads unflagged names as cp437, but macOS and Linux zip tools write UTF-8 without the flag
-        try:
-            name = name.encode("cp437").decode("utf-8")
-        except UnicodeError:
-            pass  # it really was cp437 (old Windows tools)
-    return _nfc(name.replace("\\", "/"))  # macOS stores NFD; some Windows tools use backslashes
-
-
-def _zip_time(info: zipfile.ZipInfo) -> float:
-    try:
-        return datetime.datetime(*info.date_time).timestamp()
-    except ValueError:  # zip tools write 0000-00-00 for "unknown"
-        return 0.0
-
-
-def _is_junk(name: str) -> bool:
-    return name.startswith(".") or name in _JUNK_FOLDERS
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def _printable(text: str) -> str:
-    """Control and direction characters written out (``\\x1b``), so a name cannot repaint the tutor's terminal."""
-    return "".join(_written_out(c) if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
-
-
-def _written_out(character: str) -> str:
-    code = ord(character)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 # --- one per student -----------------------------------------------------------------------------------------
 
 
-def _hand_in(candidate: _Candidate, run: _Run) -> None:
+def _hand_in(candidate: _Candidate, run: Run) -> None:
     """Add to the student's notebooks; of the best so far and ``candidate``, the loser gives up its bytes."""
     group = run.handed_in.setdefault(candidate.identity.student, [])
     best = next((index for index, c in enumerate(group) if c.data is not None), None)
@@ -694,7 +432,7 @@ def _hand_in(candidate: _Candidate, run: _Run) -> None:
     group.append(candidate)
 
 
-def _one_per_student(run: _Run) -> list[Submission]:
+def _one_per_student(run: Run) -> list[Submission]:
     kept = []
     for student, message in run.without_notebook.items():
         if student not in run.handed_in and message:
@@ -711,12 +449,12 @@ def _one_per_student(run: _Run) -> list[Submission]:
     _warn_of_borrowed_names(run, kept)
     if run.unread:
         shown = ", ".join(run.unread[:10]) + (f" and {len(run.unread) - 10} more" if len(run.unread) > 10 else "")
-        run.warn(f"not read, after {MAX_BATCH_BYTES >> 20} MiB in all (ingest.MAX_BATCH_BYTES): {shown}; "
-                 "grade them in a second run")
+        run.warn(f"not read, after {reading.MAX_BATCH_BYTES >> 20} MiB in all (ingest.reading.MAX_BATCH_BYTES): "
+                 f"{shown}; grade them in a second run")
     return kept
 
 
-def _warn_of_borrowed_names(run: _Run, kept: list[Submission]) -> None:
+def _warn_of_borrowed_names(run: Run, kept: list[Submission]) -> None:
     """A notebook named like another student still counts as its uploader's only; the tutor hears of it."""
     people = {s.display_name.casefold(): s.student for s in kept if s.display_name}
     people |= {s.student.casefold(): s.student for s in kept}
@@ -737,8 +475,8 @@ def _claimed(file_name: str) -> tuple[list[str], list[str]]:
     for pattern in (_MOODLE_NAME, _CANVAS_NAME):
         if (match := pattern.fullmatch(file_name)) and match["own_name"]:
             ids, names = _claimed(match["own_name"])
-            return [match["id"], *ids], [_printable(match["name"].strip()), *names]
-    return [], [_printable(PurePosixPath(file_name).stem)]
+            return [match["id"], *ids], [printable(match["name"].strip()), *names]
+    return [], [printable(PurePosixPath(file_name).stem)]
 
 
 def _why_better(best: _Candidate, other: _Candidate, assignment: str | None) -> str:
@@ -758,7 +496,7 @@ def _why_better(best: _Candidate, other: _Candidate, assignment: str | None) -> 
 def _named_like(file_name: str, assignment: str | None) -> bool:
     if not assignment:
         return False
-    return _own_stem(file_name).casefold() == _nfc(assignment).removesuffix(".ipynb").casefold()
+    return _own_stem(file_name).casefold() == nfc(assignment).removesuffix(".ipynb").casefold()
 
 
 def _own_stem(file_name: str) -> str:
