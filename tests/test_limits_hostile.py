@@ -257,3 +257,17 @@ def test_malformed_messages_from_the_kernel_are_ignored(mini, mini_course):
             "    kernel.session.send(kernel.iopub_socket, kind, content=content, parent=parent)\n")
     result = grade(mini, hostile(mini_course, send))
     assert points(result) == FULL, result.message
+
+
+def test_a_host_without_cgroups_or_root_is_told_before_grading(monkeypatch):
+    import autograder.sandbox.bubblewrap as bubblewrap
+
+    def unavailable(*args, **kwargs):
+        raise CgroupUnavailable("/sys/fs/cgroup is read-only")
+
+    monkeypatch.setattr(bubblewrap, "make_cgroup", unavailable)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    warnings = make_sandbox("bubblewrap").warnings()
+    assert any("no cgroup of their own (/sys/fs/cgroup is read-only)" in w and "slow the others" in w
+               for w in warnings), warnings
+    assert any("no size quota (the grader is not root)" in w for w in warnings), warnings

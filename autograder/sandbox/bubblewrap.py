@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from autograder.sandbox.cgroup import CgroupUnavailable, KernelCgroup, make_cgroup
-from autograder.sandbox.limits import ResourceLimits, sandbox_uid
+from autograder.sandbox.limits import ResourceLimits, folder_quota_warnings, sandbox_uid
 
 
 class BubblewrapMissing(RuntimeError):
@@ -117,10 +117,7 @@ class Bubblewrap:
         except CgroupUnavailable as error:
             notes.append(f"kernels get no cgroup of their own ({error}): memory is bounded per process only "
                          "(files in /tmp are not counted), and one student's processes can slow the others")
-        if os.geteuid() != 0:
-            notes.append("the grader is not root, so kernels' work folders have no size quota (only the "
-                         "largest file is bounded)")
-        return notes
+        return notes + folder_quota_warnings()
 
 
 def _bind(path: Path, writable: bool = False) -> list[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from autograder.datasets import FASHION_MNIST_DIR
 from autograder.sandbox import KernelPlace, kernel_environment
-from autograder.sandbox.limits import ResourceLimits
+from autograder.sandbox.limits import ResourceLimits, folder_quota_warnings
 
 DEFAULT_IMAGE = "autograder-grader:latest"
 KERNEL_UID = 1000  # the image's ``grader`` user
@@ -127,7 +127,7 @@ class Docker:
         return 0
 
     def warnings(self) -> list[str]:
-        return []
+        return folder_quota_warnings()  # the container's own cgroup bounds the rest
 
     def cleanup(self, place: KernelPlace) -> None:
         """Remove the kernel's container now, if it is still there."""

@@ -101,6 +101,18 @@ def limit_folder_size(folder: Path, size_bytes: int) -> str:
     return ""
 
 
+def folder_quota_warnings() -> list[str]:
+    """Why kernels' work folders get no quota on this host (tried on a scratch folder), for the tutor."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="autograder-quota-") as scratch:
+        problem = limit_folder_size(Path(scratch), 1024**2)
+        release_folder(Path(scratch))
+    if not problem:
+        return []
+    return [f"kernels' work folders get no size quota ({problem}): only the largest file a kernel writes is bounded"]
+
+
 def release_folder(folder: Path) -> None:
     """Unmount what ``limit_folder_size`` mounted on ``folder`` (its files go with it); nothing if nothing."""
     if os.geteuid() == 0 and os.path.ismount(folder):
