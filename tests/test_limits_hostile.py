@@ -74,6 +74,17 @@ def test_a_full_tmp_fails_that_cell_only(mini, mini_course):
     assert points(result) == FULL
 
 
+def test_dev_is_no_way_around_the_size_of_tmp(mini, mini_course):
+    """bubblewrap's /dev is a tmpfs of its own: read-only here, with a /dev/shm as small as /tmp."""
+    result = grade(mini, hostile(mini_course, fill("/dev/shm", 96) + "open('/dev/hog', 'wb').write(b'x' * 2**20)\n"),
+                   limits=ResourceLimits(tmp_bytes=64 * MIB))
+    assert result.status == "error" and "No space left on device" in result.message, result.message
+    assert points(result) == FULL
+    result = grade(mini, hostile(mini_course, "open('/dev/hog', 'wb').write(b'x' * 2**20)"))
+    assert result.status == "error" and ("Read-only file system" in result.message
+                                         or "Permission denied" in result.message), result.message
+
+
 @needs_root
 def test_the_work_folder_has_a_quota_across_files(mini, mini_course):
     """Three files, each below the largest-file limit, together above the folder's quota."""
@@ -271,3 +282,11 @@ def test_a_host_without_cgroups_or_root_is_told_before_grading(monkeypatch):
     assert any("no cgroup of their own (/sys/fs/cgroup is read-only)" in w and "slow the others" in w
                for w in warnings), warnings
     assert any("no size quota (the grader is not root)" in w for w in warnings), warnings
+
+
+@needs_root
+def test_a_million_empty_files_stop_at_the_work_folders_file_count(mini, mini_course):
+    many = "for n in range(1_000_000):\n    open(f'f{n}', 'w').close()\n"
+    result = grade(mini, hostile(mini_course, many))
+    assert result.status == "error" and "No space left on device" in result.message, result.message
+    assert points(result) == FULL

@@ -23,9 +23,11 @@ def test_the_command_line_confines_the_kernel(place):
     assert "--unshare-net" in command or "--unshare-all" in command
     assert {"--unshare-pid", "--die-with-parent", "--new-session"} <= set(command) or "--unshare-all" in command
     assert "--die-with-parent" in command and "--new-session" in command
-    # /tmp is private and mounted before any bind that may lie under it
-    tmpfs = command.index("--tmpfs")
-    assert command[tmpfs + 1] == "/tmp"
+    # /tmp and /dev/shm are private tmpfs of a fixed size, /tmp mounted before any bind that may lie under it
+    mounts = {command[i + 1]: command[i - 1] for i, arg in enumerate(command) if arg == "--tmpfs"}
+    assert mounts == {"/tmp": str(sandbox.limits.tmp_bytes), "/dev/shm": str(sandbox.limits.tmp_bytes)}
+    assert command[command.index("--remount-ro") + 1] == "/dev"
+    tmpfs = command.index("/tmp") - 1
     binds = [i for i, arg in enumerate(command) if arg in ("--bind", "--ro-bind")]
     assert all(i > tmpfs for i in binds if command[i + 1].startswith("/tmp"))
     writable = {command[i + 1] for i in binds if command[i] == "--bind"}

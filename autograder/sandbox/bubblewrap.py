@@ -47,10 +47,14 @@ class Bubblewrap:
             # unprivileged uid before the kernel starts; inside a user namespace that uid would not exist.
             namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         # /tmp first: the binds below may lie under it (a venv in /tmp), and a later tmpfs would hide them.
+        # /dev is bubblewrap's own unbounded tmpfs, which a kernel that is root in its user namespace (a grader that
+        # is not root) could fill with the host's RAM: read-only, with a /dev/shm (POSIX semaphores, shared memory)
+        # of /tmp's size.
+        tmp_size = str(self.limits.tmp_bytes)
         command = [self.executable, *namespaces, "--die-with-parent", "--new-session",
-                   "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
-                   "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(self.limits.tmp_bytes),
-                   "--tmpfs", "/tmp"]
+                   "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--proc", "/proc",
+                   "--dev", "/dev", "--perms", "1777", "--size", tmp_size, "--tmpfs", "/dev/shm",
+                   "--remount-ro", "/dev", "--perms", "1777", "--size", tmp_size, "--tmpfs", "/tmp"]
         for link in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
             top = Path("/") / link
             if top.is_symlink():

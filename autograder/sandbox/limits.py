@@ -87,6 +87,7 @@ def _processes_of(uid: int) -> int:
 
 
 _MNT_DETACH = 2
+WORK_FILES = 100_000  # files and folders a kernel may make in its work folder
 
 
 def limit_folder_size(folder: Path, size_bytes: int) -> str:
@@ -95,7 +96,8 @@ def limit_folder_size(folder: Path, size_bytes: int) -> str:
     if os.geteuid() != 0:
         return "the grader is not root"
     libc = ctypes.CDLL(None, use_errno=True)
-    options = f"size={int(size_bytes)},mode=0700".encode()
+    # nr_inodes: files cost kernel memory outside the size (a million empty files are about a GiB of it)
+    options = f"size={int(size_bytes)},nr_inodes={WORK_FILES},mode=0700".encode()
     if libc.mount(b"tmpfs", str(folder).encode(), b"tmpfs", 0, options) != 0:
         return f"mount failed: {os.strerror(ctypes.get_errno())}"
     return ""
