@@ -104,12 +104,14 @@ def test_files_in_tmp_count_against_the_kernels_memory(mini, mini_course):
     assert points(result) == ONLY_Q1
 
 
+FLOOD = ("from IPython.display import publish_display_data\n"
+         "for _ in range(40):\n"
+         "    publish_display_data({'application/vnd.autograder.bridge+json': 'x' * 25_000_000})\n")
+
+
 def test_bridge_messages_in_a_cell_are_output_counted_and_never_kept(mini, mini_course):
-    flood = ("from IPython.display import publish_display_data\n"
-             "for _ in range(40):\n"
-             "    publish_display_data({'application/vnd.autograder.bridge+json': 'x' * 25_000_000})\n")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    result = grade(mini, hostile(mini_course, flood))
+    result = grade(mini, hostile(mini_course, FLOOD))
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
     assert result.status == "output-limit" and "printed more than" in result.message, result.message
     assert points(result) == FULL
@@ -290,3 +292,35 @@ def test_a_million_empty_files_stop_at_the_work_folders_file_count(mini, mini_co
     result = grade(mini, hostile(mini_course, many))
     assert result.status == "error" and "No space left on device" in result.message, result.message
     assert points(result) == FULL
+
+
+@needs_cgroups
+def test_a_class_with_every_resource_attack_completes_and_the_victim_keeps_full_marks(mini, mini_course, tmp_path):
+    """Files past the memory limit, bridge-typed floods and a full /dev/shm, with warm kernels on two workers (the
+    busy processes have a test of their own, which times the victim)."""
+    import csv
+
+    from autograder.scheduler import make_scheduler
+
+    attacks = {
+        "fills-tmp-past-memory": fill("/tmp", 250) + fill("/dev/shm", 250),  # each below its size, not together
+        "floods-bridge-messages": FLOOD.replace("range(40)", "range(8)"),
+        "fills-dev-shm": fill("/dev/shm", 300),
+    }
+    submissions = [Submission(name, f"{name}.ipynb", nbformat.writes(hostile(mini_course, cell)).encode())
+                   for name, cell in attacks.items()]
+    submissions.append(Submission("victim", "victim.ipynb", nbformat.writes(mini_notebook(mini_course)).encode()))
+    limits = ResourceLimits(memory_bytes=512 * MIB, tmp_bytes=256 * MIB)
+    results = grade_batch(mini[0], submissions, tmp_path / "out", GradingOptions(limits=limits),
+                          scheduler=make_scheduler(None, workers=2, warm=True))
+    by_student = {r.student: r for r in results}
+    assert by_student["victim"].status == "ok" and points(by_student["victim"]) == FULL
+    expected = {"fills-tmp-past-memory": ("memory-limit", ONLY_Q1), "floods-bridge-messages": ("output-limit", FULL),
+                "fills-dev-shm": ("error", FULL)}
+    for student, (status, earned) in expected.items():
+        assert (by_student[student].status, points(by_student[student])) == (status, earned), by_student[student]
+    with open(tmp_path / "out" / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert sorted(rows) == sorted(s.student for s in submissions)
+    assert "memory" in rows["fills-tmp-past-memory"]["message"] and "printed more" in rows["floods-bridge-messages"][
+        "message"] and "No space left" in rows["fills-dev-shm"]["message"]
