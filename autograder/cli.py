@@ -62,9 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("paths", nargs="+", type=Path)
     grade.add_argument("--out", type=Path, required=True, help="folder for results/ and gradebook.csv")
     grade.add_argument("--cell-timeout", type=float,
-                       help="seconds per cell (default 120; 600 at --scale full)")
+                       help="seconds per cell (default 120; 600 at --scale full); time a kernel waits for a core on a "
+                            "busy machine does not count")
     grade.add_argument("--notebook-timeout", type=float,
-                       help="seconds per notebook, tests included (default 900; 2400 at --scale full)")
+                       help="seconds per notebook, tests' calls included (default 900; 2400 at --scale full), "
+                            "counted like --cell-timeout")
     grade.add_argument("--sandbox", default="bubblewrap", choices=["bubblewrap", "docker", "none"],
                        help="where kernels run (default: bubblewrap; none only for trusted notebooks)")
     grade.add_argument("--image", help="the grading image for --sandbox docker (default: autograder-grader:latest)")

@@ -25,6 +25,10 @@ from autograder.bridge.agent import MIME as BRIDGE_MIME
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 INTERRUPT_GRACE_S = 5.0
+# A run's limit counts the kernel's own time (see ``execute``); waiting for a core stretches it up to this backstop
+# of wall-clock time, past which the run ends as "overloaded": the grader, not the student, ran out of time.
+OVERLOAD_FACTOR = 5.0
+OVERLOAD_SLACK_S = 10.0
 # Kernels are started from this one long-lived thread. bubblewrap's --die-with-parent (PR_SET_PDEATHSIG)
 # fires when the *thread* that forked it exits, so a kernel started from a short-lived thread (a warm-kernel
 # helper) would be killed as soon as that thread ended.
@@ -39,8 +43,9 @@ class KernelStartError(RuntimeError):
 class CellRun:
     """What happened when one piece of code ran in the kernel."""
 
-    status: str  # "ok", "error", "timeout" or "died"
-    seconds: float
+    status: str  # "ok", "error", "timeout", "overloaded" (the machine, not the code, was too slow) or "died"
+    seconds: float  # wall-clock
+    own_seconds: float = 0.0  # wall-clock less the time the kernel's threads waited for a core
     error_name: str = ""
     error_value: str = ""
     traceback: str = ""
@@ -86,6 +91,8 @@ class KernelSession:
         self._cpu_seconds = cpu_seconds  # the sandbox's count of the kernel's CPU time (its cgroup), if it has one
         self.process: subprocess.Popen | None = None
         self.client: BlockingKernelClient | None = None
+        self.own_seconds = 0.0  # of every run so far, for a notebook's limit
+        self._waits = _ThreadWaits()
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -184,41 +191,51 @@ class KernelSession:
         self.client.control_channel.send(message)
 
     def execute(self, code: str, timeout: float, store_history: bool = True, bridge_answers: bool = False) -> CellRun:
-        """Run ``code``; past ``timeout`` seconds interrupt it, and kill the kernel if that fails.
+        """Run ``code``; past ``timeout`` seconds of the kernel's own time interrupt it (status "timeout"), and kill
+        the kernel if that fails.
+
+        The kernel's own time is the wall-clock time less the time its threads spent waiting for a core (their
+        run-queue delay), so on a quiet machine it is the wall clock, and on a busy one code gets the time it would
+        have had alone: sleeping and waiting count, being crowded out does not. Past ``OVERLOAD_FACTOR`` times the
+        limit in wall-clock time the run ends anyway, as "overloaded".
 
         ``bridge_answers``: keep the display messages of the bridge's type (up to the limit), for a bridge request;
         otherwise they are the student's output."""
-        start = time.monotonic()
         if not self.alive():
             return CellRun("died", 0.0, kernel_alive=False)
+        clock = _RunClock(self._waits, self.process.pid, max(timeout, 0.0))
         msg_id = self.client.execute(code, silent=False, store_history=store_history,
                                      allow_stdin=False, stop_on_error=False)
         run = CellRun("ok", 0.0)
-        finished = self._collect(msg_id, run, start + max(timeout, 0.0), bridge_answers)
-        if not finished and self.alive():
+        verdict = self._collect(msg_id, run, clock, bridge_answers)
+        if verdict and self.alive():
             self.interrupt()
-            finished = self._collect(msg_id, run, time.monotonic() + INTERRUPT_GRACE_S, bridge_answers)
-            run.status = "timeout"
+            finished = self._collect(msg_id, run, _RunClock(self._waits, self.process.pid, INTERRUPT_GRACE_S),
+                                     bridge_answers) == ""
+            run.status = verdict
             if not finished:
                 self.kill()
         if not self.alive():
             run.kernel_alive = False
-            if run.status != "timeout":
+            if run.status not in ("timeout", "overloaded"):
                 run.status = "died"
-        run.seconds = time.monotonic() - start
+        run.seconds, run.own_seconds = clock.wall(), clock.own(fresh=False)
+        self.own_seconds += run.own_seconds
         return run
 
-    def _collect(self, msg_id: str, run: CellRun, deadline: float, bridge_answers: bool) -> bool:
-        """Read iopub messages of ``msg_id`` into ``run`` until idle (True) or the deadline (False)."""
+    def _collect(self, msg_id: str, run: CellRun, clock: _RunClock, bridge_answers: bool) -> str:
+        """Read iopub messages of ``msg_id`` into ``run`` until idle (""), or until ``clock`` says the run is
+        over ("timeout", "overloaded"; also "timeout" when the kernel is gone)."""
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
+            verdict = clock.verdict()
+            if verdict:
+                return verdict
+            remaining = clock.wall_left()
             try:
-                message = self.client.get_iopub_msg(timeout=min(remaining, 0.25))
+                message = self.client.get_iopub_msg(timeout=max(0.01, min(remaining, 0.25)))
             except queue.Empty:
                 if not self.alive():
-                    return False
+                    return "timeout"
                 continue
             parent, kind, content = message.get("parent_header"), message.get("msg_type"), message.get("content")
             # The kernel holds the connection key, so it can send anything: take only well-formed messages.
@@ -226,7 +243,7 @@ class KernelSession:
                 continue
             data = content.get("data") if isinstance(content.get("data"), dict) else {}
             if kind == "status" and content.get("execution_state") == "idle":
-                return True
+                return ""
             if kind == "error":
                 run.status = "error"
                 run.error_name = str(content.get("ename", ""))
@@ -252,22 +269,102 @@ class KernelSession:
 def process_tree_cpu_seconds(pid: int) -> float:
     """User and system CPU time of ``pid`` and its descendants (living, and those they waited for), from /proc.
     A fallback where the kernel has no cgroup: a process that escaped the tree (a double fork) is not counted."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = {}
-    times: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    ticks = 0
+    for process in _process_tree(pid):
         try:
-            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+        except (OSError, IndexError, ValueError):
             continue
-        child = int(entry.name)
-        children.setdefault(int(fields[1]), []).append(child)  # fields[1] is the parent's pid
-        times[child] = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-    total, todo = 0, [pid]
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class _ThreadWaits:
+    """The run-queue delay of a kernel's threads (``/proc/TID/schedstat``), summed over every thread ever seen, so
+    that it only grows (a thread that ended keeps what it had waited). Sampled at most once a second for the start of
+    a run, since bridge requests are a few milliseconds each and a sample scans /proc."""
+
+    def __init__(self):
+        self._per_thread: dict[int, int] = {}
+        self._last = (-1e9, 0.0)  # (when, total seconds)
+
+    def sample(self, pid: int) -> float:
+        for thread, waited in _thread_waits(pid).items():
+            if waited > self._per_thread.get(thread, -1):
+                self._per_thread[thread] = waited
+        total = sum(self._per_thread.values()) / 1e9
+        self._last = (time.monotonic(), total)
+        return total
+
+    def recent(self, pid: int) -> float:
+        when, total = self._last
+        return total if time.monotonic() - when < 1.0 else self.sample(pid)
+
+
+class _RunClock:
+    """One run's limit in the kernel's own time, and its wall-clock backstop (see ``KernelSession.execute``)."""
+
+    def __init__(self, waits: _ThreadWaits, pid: int, limit: float):
+        self.waits, self.pid, self.limit = waits, pid, limit
+        self.started = time.monotonic()
+        self.backstop = OVERLOAD_FACTOR * limit + OVERLOAD_SLACK_S
+        self._base = waits.recent(pid)
+        self._own = 0.0
+        self._checked = self.started
+
+    def wall(self) -> float:
+        return time.monotonic() - self.started
+
+    def own(self, fresh: bool = True) -> float:
+        waited = (self.waits.sample(self.pid) if fresh else self.waits.recent(self.pid)) - self._base
+        self._own = max(0.0, self.wall() - waited)
+        return self._own
+
+    def wall_left(self) -> float:
+        """How long to wait for a message before asking ``verdict`` again."""
+        first = min(self.limit, self.backstop) - self.wall()
+        return first if first > 0 else 0.5
+
+    def verdict(self) -> str:
+        wall = self.wall()
+        if wall >= self.backstop:
+            return "overloaded" if self.own() < self.limit else "timeout"
+        if wall < self.limit:  # own time never exceeds the wall clock: nothing to measure yet
+            return ""
+        if time.monotonic() - self._checked < 0.5:
+            return ""
+        self._checked = time.monotonic()
+        return "timeout" if self.own() >= self.limit else ""
+
+
+def _thread_waits(pid: int) -> dict[int, int]:
+    """Nanoseconds each thread of ``pid`` and its descendants has waited on a run queue."""
+    waits = {}
+    for process in _process_tree(pid):
+        try:
+            threads = os.listdir(f"/proc/{process}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                waits[int(thread)] = int(Path(f"/proc/{process}/task/{thread}/schedstat").read_text().split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    return waits
+
+
+def _process_tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                parent = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
     while todo:
         current = todo.pop()
-        total += times.get(current, 0)
+        tree.append(current)
         todo += children.get(current, [])
-    return total / ticks
+    return tree

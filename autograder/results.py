@@ -8,8 +8,9 @@ from typing import Any
 RESULT_SCHEMA = 1
 
 # Statuses, most severe first; a submission reports the most severe one that happened.
-STATUSES = ("unknown-student", "invalid-notebook", "kernel-died", "memory-limit", "timeout", "output-limit", "error",
-            "ok")
+# grader-overloaded: the machine was too busy to grade it (kernel.OVERLOAD_FACTOR); graded again on the next run.
+STATUSES = ("grader-overloaded", "unknown-student", "invalid-notebook", "kernel-died", "memory-limit", "timeout",
+            "output-limit", "error", "ok")
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +27,10 @@ class BridgeError(Exception):
 
 class BridgeTimeout(BridgeError):
     """The student's code did not return within the time allowed for one call."""
+
+
+class GraderOverloaded(BridgeTimeout):
+    """The call did not finish because the kernel kept waiting for a core: the machine's fault, not the code's."""
 
 
 class KernelDied(BridgeError):
@@ -146,7 +149,8 @@ class Bridge:
     def __init__(self, kernel, call_timeout: float = 60.0):
         self.kernel = kernel
         self.call_timeout = call_timeout
-        self.deadline: float | None = None  # absolute time.monotonic() cap, set by the grader
+        self.time_left = None  # the notebook's own time left (a function, set by the grader), None: no cap
+        self.overloaded = False  # a call ended because the machine was too busy (see GraderOverloaded)
 
     def install_code(self) -> str:
         """Code that installs the agent in a fresh kernel (run before any student cell)."""
@@ -216,9 +220,9 @@ class Bridge:
             raise BridgeError(f"the kernel answered with malformed data ({error})") from None
 
     def _timeout(self) -> float:
-        if self.deadline is None:
+        if self.time_left is None:
             return self.call_timeout
-        return max(0.0, min(self.call_timeout, self.deadline - time.monotonic()))
+        return max(0.0, min(self.call_timeout, self.time_left()))
 
     def _exchange(self, message: dict, generators: dict) -> dict:
         message["id"] = uuid.uuid4().hex
@@ -227,6 +231,10 @@ class Bridge:
         run = self.kernel.execute(code, timeout=timeout, store_history=False, bridge_answers=True)
         if run.status == "timeout":
             raise BridgeTimeout(f"your code did not finish within {timeout:.0f} s")
+        if run.status == "overloaded":
+            self.overloaded = True
+            raise GraderOverloaded(f"the grader's machine was too busy to finish this call ({run.seconds:.0f} s); "
+                                   "it will be graded again")
         if run.status == "died" or not run.kernel_alive:
             raise KernelDied("the notebook's kernel stopped while a test was running")
         if run.bridge_overflow:

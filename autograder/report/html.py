@@ -19,8 +19,8 @@ from autograder.report.artifacts import Picture
 from autograder.report.inputs import GradedSubmission
 from autograder.rubric import Rubric
 
-ATTENTION_STATUSES = ("unknown-student", "invalid-notebook", "kernel-died", "memory-limit", "timeout", "output-limit",
-                      "error")
+ATTENTION_STATUSES = ("grader-overloaded", "unknown-student", "invalid-notebook", "kernel-died", "memory-limit",
+                      "timeout", "output-limit", "error")
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 76rem;
