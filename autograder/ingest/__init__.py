@@ -28,28 +28,28 @@ a warning. Only the tutor's own paths and an LMS's root metadata stop the ingest
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import re
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-import yaml
-
 from autograder.ingest import reading
 from autograder.ingest.listing import IngestError, Node, disk_children, is_junk, nfc, printable, zip_tree
-from autograder.ingest.reading import READ_ERRORS, Refused, copy_bounded, open_entry, open_zip, read_notebook, reason
+from autograder.ingest.lms import (
+    GRADESCOPE_METADATA,
+    Identity,
+    claimed,
+    gradescope_metadata,
+    identities_by_name,
+    lms_name,
+    own_stem,
+)
+from autograder.ingest.reading import Refused, open_zip, read_notebook
 
 __all__ = ["GRADESCOPE_METADATA", "IngestError", "Submission", "collect_submissions"]
 
-GRADESCOPE_METADATA = "submission_metadata.yml"
 _NOTES_PER_UPLOAD = 10  # warnings about one upload before the rest are only counted
-# the first match is the LMS's: what follows it is the student's own file name, which may imitate it
-_MOODLE_NAME = re.compile(r"(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<own_name>.*)")
-_CANVAS_NAME = re.compile(r"(?P<name>.+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<attachment>\d+)_(?P<own_name>.+)")
-_CANVAS_RESUBMISSION = re.compile(r"-\d+$")  # Canvas renames a second "hw.ipynb" of a student "hw-1.ipynb"
 
 
 @dataclass
@@ -77,19 +77,10 @@ def collect_submissions(paths: list[Path], assignment: str | None = None) -> tup
 
 
 @dataclass(frozen=True)
-class _Identity:
-    student: str
-    display_name: str = ""
-    submitted_at: float | None = None
-    late: bool | None = None
-    attempt: float = 0.0  # the format's own order of attempts (Canvas attachment ids grow)
-
-
-@dataclass(frozen=True)
 class _Candidate:
     """A notebook one student handed in; only the one that is winning keeps its bytes."""
 
-    identity: _Identity
+    identity: Identity
     origin: str
     file_name: str  # the notebook's file name, LMS decorations included
     named_like: bool
@@ -143,7 +134,7 @@ def _read_source(path: Path, order: int, run: Run, open_files: ExitStack) -> Non
         _read_root(_unwrapped(zip_tree(archive, origin, limit=None)[0]), order, run)
     elif path.suffix.lower() == ".ipynb":
         node = Node(nfc(path.name), origin, "file", path.stat().st_mtime, path=path)
-        identities = _identities_by_name(node) or [_Identity(printable(PurePosixPath(node.name).stem))]
+        identities = identities_by_name(node) or [Identity(printable(PurePosixPath(node.name).stem))]
         _read_upload(node, identities, order, run, trusted=True)
     else:
         run.warn(f"{origin} is no notebook, zip or folder; skipped it")
@@ -169,7 +160,7 @@ def _downloads_in(root: list[Node], run: Run, open_files: ExitStack) -> list[lis
 def _unwrapped(root: list[Node]) -> list[Node]:
     """A zip of a folder is that folder's contents (once), unless the folder is an LMS upload itself."""
     entries = [node for node in root if not is_junk(node.name)]
-    if len(entries) == 1 and entries[0].kind == "folder" and not _lms_name(entries[0].name):
+    if len(entries) == 1 and entries[0].kind == "folder" and not lms_name(entries[0].name):
         return entries[0].children
     return root
 
@@ -178,110 +169,24 @@ def _is_lms_root(root: list[Node]) -> bool:
     entries = [node for node in root if not is_junk(node.name)]
     if any(node.name == GRADESCOPE_METADATA and node.kind == "file" for node in entries):
         return True
-    return bool(entries) and all(_lms_name(node.name) for node in entries)
-
-
-def _lms_name(name: str) -> bool:
-    return bool(_MOODLE_NAME.fullmatch(name) or _CANVAS_NAME.fullmatch(name))
+    return bool(entries) and all(lms_name(node.name) for node in entries)
 
 
 # --- roots: whose each upload is -----------------------------------------------------------------------------
 
 
 def _read_root(root: list[Node], order: int, run: Run) -> None:
-    gradescope = _gradescope_metadata(root)
+    gradescope = gradescope_metadata(root)
     for node in root:
         if is_junk(node.name) or (gradescope is not None and node.name == GRADESCOPE_METADATA):
             continue
-        identities = _identities_by_name(node, gradescope)
+        identities = identities_by_name(node, gradescope)
         if gradescope is not None and node.kind == "folder" and node.name not in gradescope:
             run.warn(f"{node.origin} is not in {GRADESCOPE_METADATA}; graded as {identities[0].student}")
         if identities:
             _read_upload(node, identities, order, run)
 
 
-def _identities_by_name(node: Node, gradescope: dict[str, dict] | None = None) -> list[_Identity]:
-    """Who handed in the top-level entry ``node``; [] for what is no upload (Moodle's online text, notes)."""
-    if gradescope is not None and node.name in gradescope:
-        return _gradescope_identities(gradescope[node.name], node.name)
-    if moodle := _MOODLE_NAME.fullmatch(node.name):  # the online-text plugin holds typed text, never notebooks
-        return [_Identity(moodle["id"], printable(moodle["name"].strip()))] if moodle["plugin"] == "file" else []
-    if canvas := _CANVAS_NAME.fullmatch(node.name):
-        return [_Identity(canvas["id"], printable(canvas["name"].strip()), late=bool(canvas["late"]),
-                          attempt=float(canvas["attachment"]))]
-    if node.kind == "file" and node.suffix not in (".ipynb", ".zip"):
-        return []  # the tutor's notes.txt beside the class
-    name = PurePosixPath(node.name).stem if node.kind != "folder" else node.name
-    return [_Identity(printable(name))]
-
-
-def _gradescope_metadata(root: list[Node]) -> dict[str, dict] | None:
-    """The export's mapping from submission folder names to their metadata; None where the root has none."""
-    node = next((n for n in root if n.name == GRADESCOPE_METADATA and n.kind == "file"), None)
-    if node is None:
-        return None
-    data = bytearray()
-    try:
-        with open_entry(node) as stream:
-            whole = copy_bounded(stream, data.extend, reading.MAX_ENTRY_BYTES)
-    except (Refused, *READ_ERRORS) as error:
-        raise IngestError(f"cannot read {node.origin}: {reason(error)}") from None
-    if not whole:
-        raise IngestError(f"{node.origin} is larger than {reading.MAX_ENTRY_BYTES >> 20} MiB; is it Gradescope's?")
-    try:
-        metadata = yaml.load(bytes(data), Loader=_RubyTolerantLoader)
-    except yaml.YAMLError as error:
-        mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None) or error
-        raise IngestError(f"{node.origin} is not readable Gradescope metadata: {problem}"
-                          + (f" (line {mark.line + 1})" if mark else "")) from None
-    return {str(folder): record for folder, record in metadata.items()} if isinstance(metadata, dict) else {}
-
-
-def _gradescope_identities(record, folder: str) -> list[_Identity]:
-    if not isinstance(record, dict):
-        return [_Identity(printable(folder))]
-    submitted_at = _epoch(_field(record, "created_at"))
-    submitters = [s for s in _field(record, "submitters") or [] if isinstance(s, dict)] or [{}]
-    # a group submission counts for each member
-    return [_Identity(_text(_field(s, "sid")) or _text(_field(s, "email")) or printable(folder),
-                      _text(_field(s, "name")), submitted_at) for s in submitters]
-
-
-class _RubyTolerantLoader(yaml.SafeLoader):
-    """Safe YAML that reads Ruby's tagged values (``!ruby/object:BigDecimal 18:0.1E2``) as plain data."""
-
-
-def _untagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node):
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_scalar(node)
-
-
-_RubyTolerantLoader.add_multi_constructor("!", _untagged)
-
-
-def _field(record: dict, key: str):
-    """Gradescope writes Ruby symbols (``:sid:``), which YAML reads as keys with a leading colon."""
-    return record.get(f":{key}", record.get(key))
-
-
-def _text(value) -> str:
-    return "" if value is None else printable(nfc(str(value).strip()))
-
-
-def _epoch(value) -> float | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if not isinstance(value, datetime.datetime):
-        return None
-    if value.tzinfo is None:  # YAML's rule for timestamps without a zone
-        value = value.replace(tzinfo=datetime.UTC)
-    return value.timestamp()
 
 
 # --- uploads: one student's content --------------------------------------------------------------------------
@@ -291,7 +196,7 @@ def _epoch(value) -> float | None:
 class Upload:
     """What one walk through an upload found for its students."""
 
-    identities: list[_Identity]
+    identities: list[Identity]
     recency: tuple[float, float, int]
     trusted: bool  # a notebook the tutor named: its links are the tutor's
     best: _Candidate | None = None
@@ -311,7 +216,7 @@ class Upload:
         return [identity.student for identity in self.identities]
 
 
-def _read_upload(node: Node, identities: list[_Identity], order: int, run: Run, trusted: bool = False) -> None:
+def _read_upload(node: Node, identities: list[Identity], order: int, run: Run, trusted: bool = False) -> None:
     upload = Upload(identities, (identities[0].submitted_at or 0.0, identities[0].attempt, order), trusted)
     if run.read_in_all >= reading.MAX_BATCH_BYTES:
         run.unread.append(node.origin)
@@ -460,23 +365,13 @@ def _warn_of_borrowed_names(run: Run, kept: list[Submission]) -> None:
     people |= {s.student.casefold(): s.student for s in kept}
     for student, group in sorted(run.handed_in.items()):
         for candidate in group:
-            ids, names = _claimed(candidate.file_name)
+            ids, names = claimed(candidate.file_name)
             others = [i for i in ids if i != student]
             if not candidate.named_like:  # everyone's notebook may be named like the assignment (and a student)
                 others += [people[n.casefold()] for n in names if people.get(n.casefold(), student) != student]
             if others:
                 run.warn(f"{_who(student, candidate.identity.display_name)}: {candidate.origin} is named like "
                          f"another student ({others[0]}), but {student} handed it in, so it counts as theirs only")
-
-
-def _claimed(file_name: str) -> tuple[list[str], list[str]]:
-    """The ids an LMS-looking name claims, its own part included (``Me_1_assignsubmission_file_Bob_2_...``),
-    and the names it could be taken for."""
-    for pattern in (_MOODLE_NAME, _CANVAS_NAME):
-        if (match := pattern.fullmatch(file_name)) and match["own_name"]:
-            ids, names = _claimed(match["own_name"])
-            return [match["id"], *ids], [printable(match["name"].strip()), *names]
-    return [], [printable(PurePosixPath(file_name).stem)]
 
 
 def _why_better(best: _Candidate, other: _Candidate, assignment: str | None) -> str:
@@ -496,16 +391,7 @@ def _why_better(best: _Candidate, other: _Candidate, assignment: str | None) -> 
 def _named_like(file_name: str, assignment: str | None) -> bool:
     if not assignment:
         return False
-    return _own_stem(file_name).casefold() == nfc(assignment).removesuffix(".ipynb").casefold()
-
-
-def _own_stem(file_name: str) -> str:
-    """The notebook's name as the student saved it, without what Moodle or Canvas added."""
-    if moodle := _MOODLE_NAME.fullmatch(file_name):
-        return PurePosixPath(moodle["own_name"]).stem
-    if canvas := _CANVAS_NAME.fullmatch(file_name):
-        return _CANVAS_RESUBMISSION.sub("", PurePosixPath(canvas["own_name"]).stem)
-    return PurePosixPath(file_name).stem
+    return own_stem(file_name).casefold() == nfc(assignment).removesuffix(".ipynb").casefold()
 
 
 def _who(student: str, display_name: str) -> str:
