@@ -11,6 +11,7 @@ from autograder.assignment import Assignment, Manifest, UnknownStudent
 from autograder.bridge import Bridge, KernelDied
 from autograder.checker import failed_question, load_tests, missing_names, run_question
 from autograder.ingest import Submission
+from autograder.kernel import KernelLimits
 from autograder.kernel_pool import WarmKernels, prepare_kernel
 from autograder.notebook import InvalidNotebook, plan_run, read_submission
 from autograder.results import QuestionResult, SubmissionResult
@@ -26,7 +27,7 @@ class GradingOptions:
     seed: int = 2026
     sandbox: str = DEFAULT_SANDBOX
     output_bytes_per_cell: int = 1_000_000
-    bridge_bytes_per_call: int = 256 * 1024**2  # the kernel's answer to one request of a test
+    bridge_bytes_per_call: int = KernelLimits.bridge_bytes_per_call  # the kernel's answer to one request of a test
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     gpu: str | None = None  # the GPU this worker's kernels may use; None: CPU only
     threads: int = 1  # fixed per kernel, so grades do not depend on the machine's load

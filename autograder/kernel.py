@@ -309,7 +309,6 @@ class _RunClock:
         self.started = time.monotonic()
         self.backstop = OVERLOAD_FACTOR * limit + OVERLOAD_SLACK_S
         self._base = waits.recent(pid)
-        self._own = 0.0
         self._checked = self.started
 
     def wall(self) -> float:
@@ -317,8 +316,7 @@ class _RunClock:
 
     def own(self, fresh: bool = True) -> float:
         waited = (self.waits.sample(self.pid) if fresh else self.waits.recent(self.pid)) - self._base
-        self._own = max(0.0, self.wall() - waited)
-        return self._own
+        return max(0.0, self.wall() - waited)
 
     def wall_left(self) -> float:
         """How long to wait for a message before asking ``verdict`` again."""

@@ -37,6 +37,38 @@ def _fashion_mnist_missing() -> bool:
 needs_fashion_mnist = pytest.mark.skipif(
     _fashion_mnist_missing(), reason="Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
 
+
+
+def _cgroups_unavailable() -> str:
+    from autograder.sandbox.cgroup import CgroupUnavailable, make_cgroup
+
+    try:
+        make_cgroup(None, 8).remove()
+    except CgroupUnavailable as error:
+        return str(error)
+    return ""
+
+
+# Tests of the kernels' own cgroups need a hierarchy the grader may write (root here, and in CI).
+_NO_CGROUPS = _cgroups_unavailable()
+needs_cgroups = pytest.mark.skipif(bool(_NO_CGROUPS), reason=f"no writable cgroups here: {_NO_CGROUPS}")
+
+
+def sandbox_processes() -> list[int]:
+    """Processes running as one of the sandbox's kernel uids: none should outlive their kernel."""
+    from autograder.sandbox.limits import is_sandbox_uid
+
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if is_sandbox_uid(entry.stat().st_uid):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 MINI_GOOD = {
     "def double": "def double(x):\n    return 2 * np.asarray(x)",
     "def draw": "def draw(rng):\n    return int(rng.integers(10))\n\n"

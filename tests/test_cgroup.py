@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox.cgroup import PREFIX, CgroupUnavailable, make_cgroup, remove_stale_cgroups
+from tests.conftest import needs_cgroups
 
 MIB = 1024**2
 
@@ -68,15 +69,7 @@ def test_no_hierarchy_is_a_reason_not_a_crash(tmp_path):
         make_cgroup(MIB, 10, root=tmp_path)
 
 
-def _real_cgroups() -> str:
-    try:
-        make_cgroup(None, 8).remove()
-    except CgroupUnavailable as error:
-        return str(error)
-    return ""
-
-
-@pytest.mark.skipif(bool(_real_cgroups()), reason=f"no writable cgroups here: {_real_cgroups()}")
+@needs_cgroups
 def test_a_stale_group_of_a_killed_grader_is_removed_with_its_processes():
     """A grader killed with SIGKILL leaves its kernels' groups; the next grader removes them and what runs there."""
     grader = subprocess.Popen([sys.executable, "-c",

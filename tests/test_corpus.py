@@ -17,8 +17,7 @@ from autograder.gradebook import student_file_name
 from autograder.grading import GradingOptions
 from autograder.ingest import Submission
 from autograder.kernel_pool import WORKDIR_PREFIX
-from autograder.sandbox.limits import is_sandbox_uid
-from tests.conftest import MINI_GOOD, mini_notebook
+from tests.conftest import MINI_GOOD, mini_notebook, sandbox_processes
 
 WRONG = {"def double": "def double(x):\n    return x + x + 1",
          "def draw": "def draw(rng):\n    return 3\n\ndef safe_log(x):\n    return np.log(x)"}
@@ -162,16 +161,7 @@ def test_the_tcp_listener_received_nothing(graded):
 
 
 def test_the_machine_is_left_as_it_was(graded):
-    leftovers = [entry.name for entry in os.scandir("/proc") if entry.name.isdigit() and _kernel_uid(entry)]
-    assert leftovers == [], "processes of graded notebooks outlived the batch"
+    assert sandbox_processes() == [], "processes of graded notebooks outlived the batch"
     mine = f"{WORKDIR_PREFIX}{os.getpid()}-*"  # kernel folders carry the grader's pid
     assert not list(Path(tempfile.gettempdir()).glob(mine)), "kernel folders were left behind"
     assert not (Path(tempfile.gettempdir()) / "results.json").exists(), "a notebook wrote to the real /tmp"
-
-
-def _kernel_uid(entry: os.DirEntry) -> bool:
-    """Whether a /proc entry is a process running as one of the sandbox's kernel uids."""
-    try:
-        return is_sandbox_uid(entry.stat().st_uid)
-    except OSError:
-        return False

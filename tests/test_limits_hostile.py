@@ -20,24 +20,15 @@ from autograder.grading import GradingOptions, grade_submission
 from autograder.ingest import Submission
 from autograder.kernel import KernelLimits, KernelSession, KernelStartError
 from autograder.sandbox import make_sandbox
-from autograder.sandbox.cgroup import CgroupUnavailable, make_cgroup
+from autograder.sandbox.cgroup import CgroupUnavailable
 from autograder.sandbox.limits import ResourceLimits
-from tests.conftest import MINI_GOOD, as_submission, mini_notebook
+from tests.conftest import MINI_GOOD, as_submission, mini_notebook, needs_cgroups, sandbox_processes
 
 MIB = 1024**2
 FULL = {"q1": 2, "q2": 2}
 ONLY_Q1 = {"q1": 2, "q2": 0}
 
 
-def _cgroups_work() -> str:
-    try:
-        make_cgroup(None, 64).remove()
-    except CgroupUnavailable as error:
-        return str(error)
-    return ""
-
-
-needs_cgroups = pytest.mark.skipif(bool(_cgroups_work()), reason=f"no cgroups here: {_cgroups_work()}")
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the work folder's quota needs a root grader")
 
 
@@ -167,21 +158,7 @@ def test_busy_processes_in_their_own_sessions_do_not_slow_the_notebook_beside_th
     assert beside.status == "ok" and points(beside) == FULL, beside.message
     assert beside.seconds < 2.5 * alone.seconds, (beside.seconds, alone.seconds)
     assert points(by_student["attacker"]) == FULL  # its answers are right; it only tried to slow the others
-    assert not _processes_of_sandbox_uids(), "the busy processes outlived their kernel"
-
-
-def _processes_of_sandbox_uids() -> list[int]:
-    from autograder.sandbox.limits import is_sandbox_uid
-
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if is_sandbox_uid(entry.stat().st_uid):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+    assert not sandbox_processes(), "the busy processes outlived their kernel"
 
 
 @needs_cgroups
