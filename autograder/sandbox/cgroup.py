@@ -81,8 +81,8 @@ class KernelCgroup:
 
     def kill(self) -> None:
         """Kill everything in the group, however it detached from the kernel."""
-        kill_file = self.folders["memory"] / "cgroup.kill"
-        if self.version == 2 and kill_file.exists():
+        kill_file = self.folders["memory"] / "cgroup.kill" if self.version == 2 else None
+        if kill_file is not None and kill_file.exists():
             try:
                 kill_file.write_text("1")
             except OSError:
@@ -194,9 +194,12 @@ def remove_stale_cgroups(root: Path = CGROUP_ROOT, owner: int | None = None) -> 
         pid = folder.name[len(PREFIX):].split("-", 1)[0]
         if pid.isdigit() and (int(pid) == owner if owner is not None else not Path(f"/proc/{pid}").exists()):
             stale.setdefault(folder.name, []).append(folder)
-    version = 2 if (root / "cgroup.controllers").exists() else 1
-    for folders in stale.values():
-        KernelCgroup(version, {"memory": folders[0], **{str(i): folder for i, folder in enumerate(folders)}}).remove()
+    if (root / "cgroup.controllers").exists():
+        for folders in stale.values():
+            KernelCgroup(2, dict.fromkeys(_V1_CONTROLLERS, folders[0])).remove()
+    else:  # a folder per controller, named by its parent (cpu and cpuacct may be one "cpu,cpuacct" mount)
+        for folders in stale.values():
+            KernelCgroup(1, {folder.parent.name: folder for folder in folders}).remove()
 
 
 def _keyed(path: Path) -> dict[str, int]:
