@@ -50,6 +50,11 @@ class Split:
     def image_shape(self) -> tuple[int, ...]:
         return tuple(int(n) for n in self.x_train.shape[1:])
 
+    @property
+    def all_images(self) -> np.ndarray:
+        """Every image of the split, training, validation and test: what a copying "model" could return."""
+        return np.concatenate([self.x_train, self.x_val, self.x_test])
+
 
 def image_shape(scale: str) -> tuple[int, int, int]:
     """The shape of one image at ``scale``, without loading anything."""
