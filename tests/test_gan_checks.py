@@ -70,16 +70,24 @@ def test_verdict_checks_say_which_way_the_output_should_move():
 
 
 class FakeGenerator:
-    """Stands in for a trained Keras generator: predict_on_batch draws from a fixed point set."""
+    """Stands in for a Keras generator: untrained, it maps z near 0; train_gan "trains" it (one weight) to make
+    the given points. Its samples depend on z and on its weights, as a trained network's do."""
 
     def __init__(self, points):
-        self.points = points
+        self.points, self.scale = np.asarray(points, dtype=float), np.array([0.01])
+
+    def get_weights(self):
+        return [self.scale.copy()]
+
+    def set_weights(self, values):
+        self.scale = np.array(values[0], dtype=float)
 
     def predict_on_batch(self, z):
-        return self.points[: len(z)]
+        z = np.asarray(z, dtype=float)
+        return self.scale[0] * self.points[: len(z)] + 1e-3 * z[:, :2]
 
 
-def fake_training(outcomes):
+def fake_training(outcomes, trains=True):
     """A train_gan whose generator ends up as outcomes[i] on its i-th call; records the seeds it was given."""
     calls = []
     generators = []
@@ -90,6 +98,8 @@ def fake_training(outcomes):
 
     def train_gan(generator, discriminator, sample_real, steps, batch_size, seed):
         calls.append(seed)
+        if trains:
+            generator.scale = np.array([1.0])
         return {"d_loss": [0.6] * steps, "g_loss": [0.9] * steps}
 
     return train_gan, make_generator, lambda: None, calls
@@ -111,6 +121,93 @@ def test_best_of_three_gives_up_on_a_hopeless_run_and_reports_the_best():
     train_gan, make_generator, make_discriminator, calls = fake_training([collapsed, collapsed, collapsed])
     best = gan.best_ring_run(train_gan, make_generator, make_discriminator, None, steps=10)
     assert not best.passes and calls == [11, 22, 33] and "seeds 11, 22, 33" in best.describe()
+
+
+class RingSampler(FakeGenerator):
+    """A "generator" whose samples come from the ring whatever its weights: drawn with numpy on every call."""
+
+    def predict_on_batch(self, z):
+        return ring_points(len(z), seed=int(np.random.default_rng().integers(1 << 30)))
+
+
+def test_ring_samples_that_training_did_not_make_lose_the_quality_points_only():
+    train_gan, _, make_discriminator, calls = fake_training([None] * 3)
+    best = gan.best_ring_run(train_gan, lambda latent_dim: RingSampler(None), make_discriminator, None, steps=10)
+    assert not best.passes and calls == [11]  # a shortcut is the code's: no other seed is tried
+    assert best.untrained_near_fraction > 0.9 and "before the checker trained it" in best.shortcut
+    for check in (gan.check_near_modes, gan.check_mode_coverage):
+        with pytest.raises(CheckFailed, match="already put 100% of its samples near the ring's modes"):
+            check(best)
+    gan.check_balance(best)  # the losses were not faked: that point stays
+
+    # samples on the ring that do not depend on the generator's weights
+    class WeightlessAfterTraining(FakeGenerator):
+        def predict_on_batch(self, z):
+            return self.points[: len(z)] * (0.01 if self.scale[0] == 0.01 else 1.0) + 1e-3 * np.asarray(z)[:, :2]
+
+    good = ring_points(2000)
+    train_gan, _, make_discriminator, _ = fake_training([good])
+    best = gan.best_ring_run(train_gan, lambda latent_dim: WeightlessAfterTraining(good), make_discriminator,
+                             None, steps=10)
+    assert "do not come from its weights" in best.shortcut and not best.passes
+
+    # samples that moved onto the ring while train_gan left the generator's weights as they were
+    class Switched(FakeGenerator):
+        switched_on = False
+
+        def predict_on_batch(self, z):  # its weight starts at 0.01; the switch, not the weight, moves it
+            factor = 100.0 if self.switched_on else 1.0
+            return factor * self.scale[0] * self.points[: len(z)] + 1e-3 * np.asarray(z)[:, :2]
+
+    def switch_on(generator, *args):
+        generator.switched_on = True
+        return {"d_loss": [0.6] * 10, "g_loss": [0.9] * 10}
+
+    best = gan.best_ring_run(switch_on, lambda latent_dim: Switched(good), make_discriminator, None, steps=10)
+    assert "weights did not change while train_gan trained it" in best.shortcut and not best.passes
+
+
+def test_a_real_training_of_the_fake_generator_passes_every_shortcut_check():
+    train_gan, make_generator, make_discriminator, _ = fake_training([ring_points(2000)])
+    best = gan.best_ring_run(train_gan, make_generator, make_discriminator, None, steps=10)
+    assert best.passes and best.shortcut == "" and best.untrained_near_fraction == 0.0
+    gan.check_near_modes(best)
+    gan.check_mode_coverage(best)
+
+
+class DigitsGenerator:
+    """A tiny digits "generator": 64 pixels made from 16 latent numbers by a weight matrix."""
+
+    input_shape = (None, 16)
+
+    def __init__(self, copies=False):
+        self.w = np.random.default_rng(0).normal(size=(16, 64)) * 0.3
+        self.copies = copies
+
+    def get_weights(self):
+        return [self.w.copy()]
+
+    def set_weights(self, values):
+        self.w = np.array(values[0], dtype=float)
+
+    def predict_on_batch(self, z):
+        if self.copies:  # the weights choose a real digit: every sample is a copy
+            from autograder.checks.digits import all_real_digits
+
+            chosen = np.argmax(np.asarray(z) @ self.w, axis=1) * 20
+            return all_real_digits()[chosen] * 2.0 - 1.0
+        return np.tanh(np.asarray(z) @ self.w)
+
+
+def test_digit_samples_copied_from_the_data_set_lose_question_4():
+    own = gan.digits_run(DigitsGenerator())
+    assert own.shortcut == "" and own.copies.copies == 0
+    copied = gan.digits_run(DigitsGenerator(copies=True))
+    assert copied.copies.fraction == 1.0 and copied.dependence.weight_effect > 0.05
+    for check in (gan.check_digit_classes, gan.check_digit_confidence, gan.check_digit_frechet):
+        run = gan.DigitsRun(gan.DigitsQuality(10, [100] * 10, 0.95, 0.0, 5.0), copied.copies, copied.dependence)
+        with pytest.raises(CheckFailed, match="1000 of 1000 samples .100%. are copies of scikit-learn's digits"):
+            check(run)
 
 
 def test_digit_samples_are_checked_for_shape_and_mapped_to_unit_pixels():
@@ -167,3 +264,11 @@ def test_memo_shares_a_failure_too():
     finally:
         stop_collecting(token)
     assert len(calls) == 1
+
+
+def test_a_generator_claiming_a_huge_latent_size_is_refused_before_anything_is_allocated():
+    class Huge:
+        input_shape = (None, 10**9)
+
+    with pytest.raises(CheckFailed, match="latent vectors of 1000000000 numbers; the notebook's take 16"):
+        gan.digits_samples(Huge(), 1000)

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 CORPUS = ROOT / "examples" / "gan_debug" / "submissions"
 DEFAULT_NOTEBOOKS = ["reference", "alt_label_smoothing", "alt_optimizers", "alt_functional_logits", "alt_frozen_copy",
                      "bug_output_range", "bug_logits_loss", "bug_frozen_discriminator", "bug_same_labels",
-                     "bug_generator_fake_labels"]
+                     "bug_generator_fake_labels", "shortcut_numpy_ring", "shortcut_real_digits"]
 OTTER_LINE = re.compile(r"^\s*(import otter|grader\s*=\s*otter\.Notebook\(.*\))\s*$", re.MULTILINE)
 
 
@@ -57,7 +57,6 @@ def calibrate(notebook: str, seeds: list[int], parts: tuple[str, ...] = ("ring",
     import keras
 
     from autograder.checks import gan
-    from autograder.checks.digits import digits_quality
 
     definitions, digits_cell = notebook_parts(CORPUS / f"{notebook}.ipynb")
     namespace: dict = {"__name__": "__calibration__"}
@@ -78,7 +77,9 @@ def calibrate(notebook: str, seeds: list[int], parts: tuple[str, ...] = ("ring",
             result["ring_runs"] = [
                 {"checker_seed": r.seed, "passes": r.passes, "near_fraction": round(r.near_fraction, 4),
                  "modes_covered": r.modes_covered, "d_tail": round(r.tail(r.d_loss), 4) if len(r.d_loss) else None,
-                 "g_tail": round(r.tail(r.g_loss), 4) if len(r.g_loss) else None} for r in runs]
+                 "g_tail": round(r.tail(r.g_loss), 4) if len(r.g_loss) else None,
+                 "untrained_near_fraction": round(r.untrained_near_fraction, 4), **_dependence(r.dependence),
+                 "shortcut": bool(r.shortcut)} for r in runs]
             print(f"{notebook} seed {seed}: q3 {'pass' if best.passes else 'FAIL'} (near {best.near_fraction:.2f}, "
                   f"modes {best.modes_covered}, runs {len(runs)}) [{result['seconds']['ring']:.0f} s]", flush=True)
         if "digits" in parts:
@@ -86,16 +87,30 @@ def calibrate(notebook: str, seeds: list[int], parts: tuple[str, ...] = ("ring",
             started = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(digits_cell, notebook, "exec"), namespace)  # noqa: S102
-            quality = digits_quality(gan.digits_samples(namespace["digits_generator"], gan.DIGITS_SAMPLES))
+            run = gan.digits_run(namespace["digits_generator"])
+            quality = run.quality
             result["seconds"]["digits"] = round(time.perf_counter() - started, 1)
-            result["q4_pass"] = gan.digits_pass(quality.classes_covered, quality.mean_confidence, quality.frechet)
+            result["q4_pass"] = not run.shortcut and gan.digits_pass(quality.classes_covered, quality.mean_confidence,
+                                                                     quality.frechet)
             result["digits"] = {"classes_covered": quality.classes_covered, "frechet": round(quality.frechet, 3),
-                                "mean_confidence": round(quality.mean_confidence, 4)}
+                                "mean_confidence": round(quality.mean_confidence, 4),
+                                "copy_fraction": round(run.copies.fraction, 4),
+                                "lowest_copy_distance": round(run.copies.lowest_distance, 6),
+                                "median_copy_distance": round(run.copies.median_distance, 6),
+                                **_dependence(run.dependence), "shortcut": bool(run.shortcut)}
             print(f"{notebook} seed {seed}: q4 {'pass' if result['q4_pass'] else 'FAIL'} (classes "
                   f"{quality.classes_covered}, confidence {quality.mean_confidence:.2f}, "
                   f"frechet {quality.frechet:.1f}) [{result['seconds']['digits']:.0f} s]", flush=True)
         results.append(result)
     return results
+
+
+def _dependence(dependence) -> dict:
+    """The dependence numbers of autograder/checks/copies.py, rounded for the report."""
+    if dependence is None:
+        return {}
+    return {"weight_effect": round(dependence.weight_effect, 4), "input_spread": round(dependence.input_spread, 4),
+            "repeat_gap": dependence.repeat_gap, "restore_gap": dependence.restore_gap}
 
 
 def _spread(values: list[float]) -> dict:
@@ -114,15 +129,16 @@ def judge(result: dict) -> dict:
     if "ring_runs" in result:
         runs = []
         for run in result["ring_runs"]:
-            passes = run["d_tail"] is not None and gan.ring_run_passes(
+            passes = run["d_tail"] is not None and not run.get("shortcut") and gan.ring_run_passes(
                 run["near_fraction"], run["modes_covered"], run["d_tail"], run["g_tail"])
             runs.append({**run, "passes": passes})
-            if runs[-1]["passes"]:  # the checker stops at the first run that passes
+            if runs[-1]["passes"] or run.get("shortcut"):  # the checker stops here too
                 break
         judged["ring_runs"], judged["q3_pass"] = runs, runs[-1]["passes"]
     if "digits" in result:
         digits = result["digits"]
-        judged["q4_pass"] = gan.digits_pass(digits["classes_covered"], digits["mean_confidence"], digits["frechet"])
+        judged["q4_pass"] = not digits.get("shortcut") and gan.digits_pass(
+            digits["classes_covered"], digits["mean_confidence"], digits["frechet"])
     return judged
 
 
@@ -136,13 +152,18 @@ def summarise(results: list[dict]) -> dict:
             single = [run for r in ring for run in r["ring_runs"]]
             line["q3_pass_rate"] = sum(r["q3_pass"] for r in ring) / len(ring)
             line["q3_single_run_pass_rate"] = round(sum(run["passes"] for run in single) / len(single), 4)
-            line["ring"] = {key: _spread([run[key] for run in single])
-                            for key in ("near_fraction", "modes_covered", "d_tail", "g_tail")}
+            line["ring"] = {key: _spread([run.get(key) for run in single])
+                            for key in ("near_fraction", "modes_covered", "d_tail", "g_tail", "untrained_near_fraction",
+                                        "weight_effect", "input_spread", "repeat_gap", "restore_gap")}
+            line["ring"] = {key: spread for key, spread in line["ring"].items() if spread}
         digits = [r for r in mine if "q4_pass" in r]
         if digits:
             line["q4_pass_rate"] = sum(r["q4_pass"] for r in digits) / len(digits)
-            line["digits"] = {key: _spread([r["digits"][key] for r in digits])
-                              for key in ("classes_covered", "mean_confidence", "frechet")}
+            line["digits"] = {key: _spread([r["digits"].get(key) for r in digits])
+                              for key in ("classes_covered", "mean_confidence", "frechet", "copy_fraction",
+                                          "lowest_copy_distance", "median_copy_distance", "weight_effect",
+                                          "input_spread", "repeat_gap", "restore_gap")}
+            line["digits"] = {key: spread for key, spread in line["digits"].items() if spread}
         line["median_seconds"] = {key: statistics.median(r["seconds"][key] for r in mine if key in r["seconds"])
                                   for key in ("ring", "digits") if any(key in r["seconds"] for r in mine)}
         summary[notebook] = line
@@ -150,12 +171,13 @@ def summarise(results: list[dict]) -> dict:
 
 
 def thresholds() -> dict:
-    from autograder.checks import gan
+    from autograder.checks import copies, gan
 
     names = ("RING_STEPS", "RING_BATCH", "CHECKER_SEEDS", "NEAR_RADIUS", "MIN_NEAR_FRACTION", "MIN_MODES_COVERED",
              "MODE_SHARE", "HOPELESS_NEAR_FRACTION", "TAIL", "MIN_TAIL_LOSS", "MAX_TAIL_LOSS", "DIGITS_SAMPLES",
-             "MIN_DIGIT_CLASSES", "MIN_DIGIT_CONFIDENCE", "MAX_DIGIT_FRECHET")
-    return {name: getattr(gan, name) for name in names}
+             "MIN_DIGIT_CLASSES", "MIN_DIGIT_CONFIDENCE", "MAX_DIGIT_FRECHET", "MAX_UNTRAINED_NEAR_FRACTION")
+    copy_names = ("COPY_DISTANCE", "MAX_COPY_FRACTION", "MIN_WEIGHT_EFFECT", "REPEAT_TOLERANCE", "MIN_INPUT_SPREAD")
+    return {**{name: getattr(gan, name) for name in names}, **{name: getattr(copies, name) for name in copy_names}}
 
 
 def write_report(path: Path, backend: str, results: list[dict], minutes: float | None) -> dict:

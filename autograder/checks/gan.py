@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder.checks.base import CheckFailed, fmt
-from autograder.checks.digits import DigitsQuality, digits_quality
+from autograder.checks.copies import (
+                                       CopyVerdict,
+                                       Dependence,
+                                       copy_problem,
+                                       copy_verdict,
+                                       dependence_problem,
+                                       model_dependence,
+                                       weights,
+)
+from autograder.checks.digits import DigitsQuality, all_real_digits, digits_quality
 from autograder.testing import memo, record_artifact
 
 # The ring of the notebook: 8 Gaussians of standard deviation 0.05 on a circle of radius 2.
@@ -35,9 +44,15 @@ MODE_SHARE = 0.25             # ... each holding at least a quarter of its fair 
 HOPELESS_NEAR_FRACTION = 0.02  # a run this far off is a bug, not bad luck: no further seeds are tried
 TAIL = 0.2                    # the balance of the losses is judged on the last 20% of the steps
 MIN_TAIL_LOSS, MAX_TAIL_LOSS = 0.05, 5.0
+# Before the checker trains it, a fresh generator's samples lie near 0, nowhere near the ring (valid: 0% near a
+# mode); a "generator" already on the ring did not learn it.
+MAX_UNTRAINED_NEAR_FRACTION = 0.1
+DEPENDENCE_SAMPLES = 256      # the latent vectors the dependence checks feed the generators
 
 # Question 4: the notebook's digits generator, judged by the classifier of autograder/checks/digits.py.
 DIGITS_SAMPLES = 1000
+DIGITS_LATENT_DIM = 16        # the notebook's
+MAX_LATENT_DIM = 4096         # what the checker draws latent vectors for at most
 MIN_DIGIT_CLASSES = 7
 MIN_DIGIT_CONFIDENCE = 0.6
 MAX_DIGIT_FRECHET = 15.0
@@ -56,14 +71,6 @@ def fresh_gan(make_generator, make_discriminator, make_gan):
     generator = make_generator(LATENT_DIM)
     discriminator = make_discriminator()
     return generator, discriminator, make_gan(generator, discriminator)
-
-
-def weights(model) -> list[np.ndarray]:
-    try:
-        values = model.get_weights()
-    except AttributeError:
-        raise CheckFailed("the model should be a Keras model with get_weights(), but it has none") from None
-    return [np.array(value, dtype=float) for value in values]
 
 
 def verdicts(discriminator, generator, real: np.ndarray, z: np.ndarray) -> tuple[float, float]:
@@ -88,6 +95,9 @@ class RingRun:
     seeds_tried: list[int] = field(default_factory=list)
     problem: str = ""  # why the history could not be judged, if it could not
     samples: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    untrained_near_fraction: float = 0.0  # of the fresh generator's samples, before train_gan
+    dependence: Dependence | None = None  # of the trained generator's samples on its input and weights
+    shortcut: str = ""  # why the samples did not come from the trained generator, if they did not
 
     @property
     def modes_covered(self) -> int:
@@ -102,8 +112,8 @@ class RingRun:
 
     @property
     def passes(self) -> bool:
-        return not self.problem and ring_run_passes(self.near_fraction, self.modes_covered,
-                                                    self.tail(self.d_loss), self.tail(self.g_loss))
+        return not self.problem and not self.shortcut and ring_run_passes(
+            self.near_fraction, self.modes_covered, self.tail(self.d_loss), self.tail(self.g_loss))
 
     def describe(self) -> str:
         tried = ", ".join(str(seed) for seed in self.seeds_tried)
@@ -157,28 +167,51 @@ def train_on_ring(train_gan, make_generator, make_discriminator, sample_ring, se
                   steps: int = RING_STEPS) -> RingRun:
     """Fresh models trained by the student's train_gan with one checker seed, and the run's numbers."""
     generator, discriminator = make_generator(LATENT_DIM), make_discriminator()
+    z = np.random.default_rng(seed + 1).normal(size=(RING_SAMPLES, LATENT_DIM)).astype("float32")
+    untrained_near, _ = ring_quality(np.asarray(generator.predict_on_batch(z), dtype=float))
+    initial = weights(generator)
     history = train_gan(generator, discriminator, sample_ring, steps, RING_BATCH, seed)
     problem = history_problem(history, steps)
     d_loss = np.asarray(history["d_loss"], dtype=float) if not problem else np.zeros(0)
     g_loss = np.asarray(history["g_loss"], dtype=float) if not problem else np.zeros(0)
-    z = np.random.default_rng(seed + 1).normal(size=(RING_SAMPLES, LATENT_DIM)).astype("float32")
     samples = np.asarray(generator.predict_on_batch(z), dtype=float)
     near, counts = ring_quality(samples)
-    return RingRun(seed, d_loss, g_loss, near, counts, [seed], problem, samples.reshape(len(samples), -1))
+    trained = weights(generator)
+    dependence = model_dependence(generator, z[:DEPENDENCE_SAMPLES])
+    shortcut = ring_shortcut(untrained_near, dependence, initial, trained)
+    return RingRun(seed, d_loss, g_loss, near, counts, [seed], problem, samples.reshape(len(samples), -1),
+                   untrained_near, dependence, shortcut)
+
+
+def ring_shortcut(untrained_near: float, dependence: Dependence, initial: list[np.ndarray],
+                  after: list[np.ndarray]) -> str:
+    """Why the trained generator's samples are not the work of the checker's training ('' when they are)."""
+    if untrained_near > MAX_UNTRAINED_NEAR_FRACTION:
+        return (f"before the checker trained it, the fresh generator from make_generator already put "
+                f"{untrained_near:.0%} of its samples near the ring's modes (an untrained network puts about 0% "
+                f"there): the samples must come from the generator network, trained by train_gan, not be drawn "
+                f"from the ring some other way")
+    problem = dependence_problem(dependence, "the trained generator", "latent vectors")
+    if problem:
+        return problem
+    if len(after) == len(initial) and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(after, initial)):
+        return ("the generator's weights did not change while train_gan trained it, yet its samples moved: they "
+                "must come from the generator that train_gan trains")
+    return ""
 
 
 def best_ring_run(train_gan, make_generator, make_discriminator, sample_ring, steps: int = RING_STEPS,
                   runs: list | None = None) -> RingRun:
     """The best of up to three checker runs on the ring: the first that passes every Question 3 check.
 
-    A run that is nowhere near the ring ends the search: bugs do that, bad luck does not
-    (tools/calibrate_gan.py). Every run made is appended to ``runs`` when given.
+    A run that is nowhere near the ring, or whose samples are a shortcut, ends the search: bugs do that, bad
+    luck does not (tools/calibrate_gan.py). Every run made is appended to ``runs`` when given.
     """
     tried: list[RingRun] = []
     for seed in CHECKER_SEEDS:
         tried.append(train_on_ring(train_gan, make_generator, make_discriminator, sample_ring, seed, steps))
-        if tried[-1].passes or tried[-1].near_fraction < HOPELESS_NEAR_FRACTION:
-            break
+        if tried[-1].passes or tried[-1].shortcut or tried[-1].near_fraction < HOPELESS_NEAR_FRACTION:
+            break  # a shortcut is the code's, not bad luck: another seed finds the same
     if runs is not None:
         runs.extend(tried)
     best = max(tried, key=lambda run: (run.passes, run.near_fraction, run.modes_covered))
@@ -269,6 +302,7 @@ def check_near_modes(run: RingRun) -> None:
             f"only {run.near_fraction:.0%} of 2,000 samples of the trained generator lie within {NEAR_RADIUS} of one "
             f"of the ring's 8 modes; a working GAN puts at least {MIN_NEAR_FRACTION:.0%} there {run.describe()}. "
             f"Can the generator's output reach values like -2 and 2? Does the discriminator learn?")
+    check_made_by_training(run)
 
 
 def check_mode_coverage(run: RingRun) -> None:
@@ -277,15 +311,30 @@ def check_mode_coverage(run: RingRun) -> None:
             f"the trained generator covers {run.modes_covered} of the ring's 8 modes (samples near each mode: "
             f"{run.mode_counts}); a working GAN covers at least {MIN_MODES_COVERED}, each with at least "
             f"{int(MODE_SHARE * RING_SAMPLES / RING_MODES)} of 2,000 samples {run.describe()}")
+    check_made_by_training(run)
 
 
-def digits_samples(generator, n: int, seed: int = 404) -> np.ndarray:
-    """n samples of the student's digits generator as images (n, 64) with pixels in [0, 1]."""
+def check_made_by_training(run: RingRun) -> None:
+    """Good samples earn the quality points only when the checker's training of the generator made them."""
+    if run.shortcut:
+        raise CheckFailed(f"{run.shortcut} {run.describe()}")
+
+
+def latent_size(generator) -> int:
+    """The length of the latent vectors the generator takes: its input shape's last entry, 1 to MAX_LATENT_DIM."""
     try:
         latent_dim = int(generator.input_shape[-1])
     except (AttributeError, TypeError, ValueError, IndexError):
         raise CheckFailed("digits_generator should be a Keras model whose input is a batch of latent vectors") from None
-    z = np.random.default_rng(seed).normal(size=(n, latent_dim)).astype("float32")
+    if not 1 <= latent_dim <= MAX_LATENT_DIM:  # the checker draws the vectors: a huge size is refused, not allocated
+        raise CheckFailed(f"digits_generator takes latent vectors of {latent_dim} numbers; the notebook's take "
+                          f"{DIGITS_LATENT_DIM} (at most {MAX_LATENT_DIM} are accepted)")
+    return latent_dim
+
+
+def digits_samples(generator, n: int, seed: int = 404) -> np.ndarray:
+    """n samples of the student's digits generator as images (n, 64) with pixels in [0, 1]."""
+    z = np.random.default_rng(seed).normal(size=(n, latent_size(generator))).astype("float32")
     pixels = np.asarray(generator.predict_on_batch(z), dtype=float)
     if pixels.size != n * 64 or pixels.shape[0] != n:
         raise CheckFailed(f"digits_generator should map {n} latent vectors to {n} images of 64 pixels, shape "
@@ -295,34 +344,68 @@ def digits_samples(generator, n: int, seed: int = 404) -> np.ndarray:
     return np.clip((pixels.reshape(n, 64) + 1.0) / 2.0, 0.0, 1.0)
 
 
-def digits_verdict(digits_generator) -> DigitsQuality:
-    """The classifier's view of 1,000 samples of the digits generator (computed once per submission)."""
-    def judge() -> DigitsQuality:
-        images = digits_samples(digits_generator, DIGITS_SAMPLES)
-        record_artifact("samples", images[:32].reshape(-1, 8, 8))
-        return digits_quality(images)
+@dataclass(frozen=True)
+class DigitsRun:
+    """The classifier's view of the digits generator's samples, and whether they are the generator's own."""
+
+    quality: DigitsQuality
+    copies: CopyVerdict
+    dependence: Dependence
+
+    @property
+    def shortcut(self) -> str:
+        """Why the samples are not the generator's own work ('' when they are)."""
+        return (copy_problem(self.copies, "samples", "scikit-learn's digits")
+                or dependence_problem(self.dependence, "digits_generator", "latent vectors"))
+
+
+def digits_run(digits_generator) -> DigitsRun:
+    """1,000 samples of the digits generator judged by the classifier, for copies, and for where they come from."""
+    images = digits_samples(digits_generator, DIGITS_SAMPLES)
+    z = np.random.default_rng(405).normal(size=(DEPENDENCE_SAMPLES, latent_size(digits_generator)))
+    return DigitsRun(digits_quality(images), copy_verdict(images, all_real_digits()),
+                     model_dependence(digits_generator, z.astype("float32")))
+
+
+def digits_verdict(digits_generator) -> DigitsRun:
+    """digits_run, once per submission (Question 4's tests share it), with samples for the feedback page."""
+    def judge() -> DigitsRun:
+        run = digits_run(digits_generator)
+        record_artifact("samples", digits_samples(digits_generator, 32).reshape(-1, 8, 8))
+        return run
 
     return memo("gan_debug.digits_verdict", judge)
 
 
-def check_digit_classes(quality: DigitsQuality) -> None:
+def check_digits_made_by_generator(run: DigitsRun) -> None:
+    if run.shortcut:
+        raise CheckFailed(run.shortcut)
+
+
+def check_digit_classes(run: DigitsRun) -> None:
+    quality = run.quality
     if quality.classes_covered < MIN_DIGIT_CLASSES:
         raise CheckFailed(
             f"the classifier sees {quality.classes_covered} of the 10 digit classes among 1,000 samples (samples per "
             f"class: {quality.class_counts}); a working digits GAN covers at least {MIN_DIGIT_CLASSES}. Few classes "
             f"mean mode collapse: the generator draws a few digits whatever its input")
+    check_digits_made_by_generator(run)
 
 
-def check_digit_confidence(quality: DigitsQuality) -> None:
+def check_digit_confidence(run: DigitsRun) -> None:
+    quality = run.quality
     if quality.mean_confidence < MIN_DIGIT_CONFIDENCE:
         raise CheckFailed(
             f"the classifier's mean confidence that your samples are digits is {quality.mean_confidence:.0%} (it calls "
             f"{quality.junk_fraction:.0%} of them 'not a digit'); on a working GAN's samples it is at least "
             f"{MIN_DIGIT_CONFIDENCE:.0%}")
+    check_digits_made_by_generator(run)
 
 
-def check_digit_frechet(quality: DigitsQuality) -> None:
+def check_digit_frechet(run: DigitsRun) -> None:
+    quality = run.quality
     if quality.frechet > MAX_DIGIT_FRECHET:
         raise CheckFailed(
             f"the Fréchet distance between the classifier's features of your samples and of real test digits is "
             f"{fmt(quality.frechet)}; a working GAN reaches {fmt(MAX_DIGIT_FRECHET)} or less (noise scores about 135)")
+    check_digits_made_by_generator(run)
