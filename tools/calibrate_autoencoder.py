@@ -40,6 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.checks import roc_auc  # noqa: E402
+from autograder.checks.copies import (  # noqa: E402
+                                       COPY_DISTANCE,
+                                       MAX_COPY_FRACTION,
+                                       MIN_WEIGHT_EFFECT,
+                                       copy_verdict,
+                                       model_dependence,
+)
 from autograder.datasets import SCALE_VARIABLE, SCALES, autoencoder_split  # noqa: E402
 from autograder.notebook import runnable_source  # noqa: E402
 
@@ -56,6 +63,15 @@ BANDS = {
     "auc_inverted": ("at least", {"small": 0.9, "full": 0.9}),
     "auc_shifted": ("at least", {"small": 0.9, "full": 0.9}),
     "interpolation_gap": ("at most", {"small": 1e-4, "full": 1e-4}),
+    # the copy checks of q3 and q4 (autograder/checks/copies.py): fractions of outputs within COPY_DISTANCE of a
+    # data-set image, the lowest such distance (valid outputs stay far above COPY_DISTANCE), and how much random
+    # weights move the decoder's and the denoiser's outputs (MIN_WEIGHT_EFFECT)
+    "copies_reconstructed": ("at most", {"small": MAX_COPY_FRACTION, "full": MAX_COPY_FRACTION}),
+    "lowest_distance_reconstructed": ("at least", {"small": COPY_DISTANCE, "full": COPY_DISTANCE}),
+    "copies_denoised": ("at most", {"small": MAX_COPY_FRACTION, "full": MAX_COPY_FRACTION}),
+    "lowest_distance_denoised": ("at least", {"small": COPY_DISTANCE, "full": COPY_DISTANCE}),
+    "decoder_weight_effect": ("at least", {"small": MIN_WEIGHT_EFFECT, "full": MIN_WEIGHT_EFFECT}),
+    "denoiser_weight_effect": ("at least", {"small": MIN_WEIGHT_EFFECT, "full": MIN_WEIGHT_EFFECT}),
 }
 SHIFT = {"small": 3, "full": 10}  # pixels the shifted anomalies move right: 3/8 of the width
 
@@ -90,8 +106,9 @@ def run_notebook(path: Path, seed: int, show_output: bool) -> dict:
     return namespace
 
 
-def measure(ns: dict, x_test: np.ndarray, shift: int) -> dict:
+def measure(ns: dict, split, shift: int) -> dict:
     values: dict = {}
+    x_test, images = split.x_test, split.all_images
 
     def attempt(name, compute):
         try:
@@ -132,6 +149,17 @@ def measure(ns: dict, x_test: np.ndarray, shift: int) -> dict:
         return np.abs(frames - expected).max()
 
     attempt("interpolation_gap", interpolation_gap)
+
+    def copies(model, inputs, key):
+        verdict = copy_verdict(model.predict(inputs, verbose=0), images)
+        values[f"lowest_distance_{key}"] = verdict.lowest_distance
+        return verdict.fraction
+
+    attempt("copies_reconstructed", lambda: copies(ns["autoencoder"], x_test, "reconstructed"))
+    attempt("copies_denoised", lambda: copies(ns["denoiser"], noisy, "denoised"))
+    attempt("decoder_weight_effect", lambda: model_dependence(
+        ns["decoder"], ns["encoder"].predict(x_test[:256], verbose=0)).weight_effect)
+    attempt("denoiser_weight_effect", lambda: model_dependence(ns["denoiser"], noisy[:256]).weight_effect)
     return values
 
 
@@ -156,7 +184,7 @@ def main(argv=None) -> int:
 
     # The notebook's data cell reads the scale from the environment, as it does under the grader.
     os.environ[SCALE_VARIABLE] = args.scale
-    x_test = np.array(autoencoder_split(args.scale).x_test)
+    split = autoencoder_split(args.scale)
     seeds = parse_seeds(args.seeds)
     for path in args.notebooks:
         print(f"\n{path} (Keras {keras.__version__}, {keras.backend.backend()} backend), {args.scale} scale, "
@@ -166,7 +194,7 @@ def main(argv=None) -> int:
             started = time.monotonic()
             keras.backend.clear_session()
             namespace = run_notebook(path, seed, args.show_output)
-            rows.append(measure(namespace, x_test, SHIFT[args.scale]))
+            rows.append(measure(namespace, split, SHIFT[args.scale]))
             seconds = time.monotonic() - started
             print(f"  seed {seed}: ran and measured in {seconds:.1f} s", flush=True)
             if args.json:
