@@ -9,7 +9,9 @@ small scale, expected_full.json at the full scale):
 
 * valid variants, which must earn full marks: other code sizes, dense and convolutional models, the MSE loss,
   the functional API, subclassed models;
-* ``bug_*``: one planted mistake each, which must lose the points of the test that catches it.
+* ``bug_*``: one planted mistake each, which must lose the points of the test that catches it;
+* ``shortcut_*``: a trained model replaced by a lookup of the data set's images (perfect-looking outputs that
+  are copies), which must lose the quality points of that model's question and only those.
 
     python tools/make_autoencoder_corpus.py [--out examples/autoencoder/submissions]
 """
@@ -190,6 +192,44 @@ history = model.fit('''),
          "validation_data=(x_val, x_val), verbose=0)\nautoencoder = encoder"),
     ],
 }
+
+# A layer that returns the stored image whose key is nearest to its input: copies, not reconstructions.
+LOOKUP_LAYER = '''
+
+class NearestStoredImage(layers.Layer):
+    """Maps its input to the stored image whose key (a code, or the image's pixels) is nearest to it."""
+
+    def __init__(self, keys, images, **kwargs):
+        super().__init__(**kwargs)
+        self.keys = keras.ops.convert_to_tensor(np.asarray(keys, dtype="float32").reshape(len(keys), -1))
+        self.images = keras.ops.convert_to_tensor(np.asarray(images, dtype="float32").reshape(len(images), -1))
+
+    def call(self, x):
+        x = keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))
+        distances = keras.ops.sum((keras.ops.expand_dims(x, 1) - keras.ops.expand_dims(self.keys, 0)) ** 2, axis=-1)
+        nearest = keras.ops.take(self.images, keras.ops.argmin(distances, axis=1), axis=0)
+        return keras.ops.reshape(nearest, (-1, *IMAGE_SHAPE))
+'''
+STORED = "np.concatenate([x_train, x_val, x_test])"
+SHORTCUTS: dict[str, list[tuple[str, str]]] = {
+    # Question 3: the trained decoder is replaced by a lookup of every image of the data set by its code
+    "shortcut_lookup_decoder": [
+        ("validation_data=(x_val, x_val), verbose=0)",
+         "validation_data=(x_val, x_val), verbose=0)" + LOOKUP_LAYER + f"""
+stored = {STORED}
+decoder = keras.Sequential([keras.Input(shape=(LATENT_DIM,)),
+                            NearestStoredImage(encoder.predict(stored, verbose=0), stored)])
+autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")"""),
+    ],
+    # Question 4: the trained denoiser's output is snapped to the nearest clean image of the data set
+    "shortcut_lookup_denoiser": [
+        ("validation_data=(x_val_noisy, x_val), verbose=0)",
+         "validation_data=(x_val_noisy, x_val), verbose=0)" + LOOKUP_LAYER + f"""
+stored = {STORED}
+denoiser = keras.Sequential([keras.Input(shape=IMAGE_SHAPE), denoiser, NearestStoredImage(stored, stored)])"""),
+    ],
+}
+VARIANTS.update(SHORTCUTS)
 
 _MARKER = re.compile(r"^\s*# (BEGIN|END) SOLUTION.*$")
 

@@ -8,7 +8,9 @@ follows the notebook when the notebook changes (a replacement that no longer mat
 * ``bug_<name>``: every bug fixed except that one (what calibration measures: each bug alone);
 * ``fixed_only_<name>``: only that bug fixed;
 * ``alt_*``: other valid fixes and styles, which must earn full marks;
-* ``collapsed_digits``: every bug fixed, but the digits generator is mode-collapsed (loses Question 4 points).
+* ``collapsed_digits``: every bug fixed, but the digits generator is mode-collapsed (loses Question 4 points);
+* ``shortcut_*``: every bug fixed, but samples that are not a trained generator's (real digits looked up, ring
+  points drawn with numpy): they lose the faked quality points and only those.
 
     python tools/make_gan_corpus.py [--out examples/gan_debug/submissions]
 """
@@ -97,6 +99,41 @@ COLLAPSE = '''
 digits_generator = keras.Sequential([keras.Input(shape=(DIGITS_LATENT_DIM,)), layers.Rescaling(0.05),
                                      digits_generator])'''
 
+# Question 4: a "generator" that picks one of the real training digits (a Keras model with weights, which choose
+# the digit, but every sample is a copy).
+REAL_DIGITS = '''
+
+
+class PickRealDigit(layers.Layer):
+    """Maps a latent vector to one of the stored real digits: its weights choose which."""
+
+    def __init__(self, images, **kwargs):
+        super().__init__(**kwargs)
+        self.images = keras.ops.convert_to_tensor(images)
+
+    def build(self, input_shape):
+        self.choose = self.add_weight(shape=(input_shape[-1], self.images.shape[0]), initializer="random_normal")
+
+    def call(self, z):
+        return keras.ops.take(self.images, keras.ops.argmax(keras.ops.matmul(z, self.choose), axis=1), axis=0)
+
+
+digits_generator = keras.Sequential([keras.Input(shape=(DIGITS_LATENT_DIM,)), PickRealDigit(digit_pixels)])'''
+# Question 3: the ring's "generator" trains as a network, but answers evaluation-sized batches (1,000 samples or
+# more) with points drawn from the ring with numpy.
+NUMPY_RING = '''
+
+
+trained_make_generator = make_generator
+
+
+def make_generator(latent_dim, data_dim=2, width=64):
+    generator = trained_make_generator(latent_dim, data_dim, width)
+    if data_dim == 2:  # the ring: batches the size of an evaluation are drawn from the data, not made by the network
+        draws, network = np.random.default_rng(0), generator.predict_on_batch
+        generator.predict_on_batch = lambda z: sample_ring(len(z), draws) if len(z) >= 1000 else network(z)
+    return generator'''
+
 
 def replace(notebook, edits: list[tuple[str, str]], label: str):
     notebook = copy.deepcopy(notebook)
@@ -123,6 +160,14 @@ def variants(student) -> dict:
     training = [c for c in collapsed.cells if c.cell_type == "code" and "digits_generator = make_generator" in c.source]
     training[0].source += "\n" + COLLAPSE
     out["collapsed_digits"] = collapsed
+    for name, marker, code in (("shortcut_real_digits", "digits_generator = make_generator", REAL_DIGITS),
+                               ("shortcut_numpy_ring", "def make_gan(generator, discriminator):", NUMPY_RING)):
+        notebook = copy.deepcopy(reference)
+        cells = [c for c in notebook.cells if c.cell_type == "code" and marker in c.source]
+        if len(cells) != 1:
+            raise SystemExit(f"{name}: {marker!r} is in {len(cells)} code cells, not one; update this script")
+        cells[0].source += code
+        out[name] = notebook
     return out
 
 
