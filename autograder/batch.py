@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder import __version__
 from autograder.assignment import Assignment, AssignmentError, load_manifest
 from autograder.checker import load_tests
 from autograder.exam import Exam
 from autograder.gradebook import Gradebook
-from autograder.grading import GradingOptions
+from autograder.grading import GradingOptions, grading_failed
 from autograder.ingest import Submission
+from autograder.job import plan_job, resolved
 from autograder.kernel_pool import remove_stale_workdirs
 from autograder.results import SubmissionResult
 from autograder.sandbox import make_sandbox
-from autograder.scheduler import GradingJob, Scheduler, make_scheduler
+from autograder.scheduler import Batch, Scheduler, make_scheduler
 
 
 def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: None):
@@ -39,30 +39,41 @@ def grade_batch(assignment: Assignment, submissions: list[Submission], out: Path
     """Grade every submission not yet in the gradebook (all of them with ``regrade``); return all results
     in the order of ``submissions``.
 
-    ``on_result(result, reused)`` is called as each result is known; ``reused`` says it came from the
-    gradebook. Results are recorded one transaction each, as they come.
+    Each submission becomes a job (``autograder.job``) that holds every setting its grade depends on; a recorded
+    result is reused only under the same job key, so changing a setting regrades. ``on_result(result, reused)`` is
+    called as each result is known; ``reused`` says it came from the gradebook. Results are recorded one
+    transaction each, as they come.
     """
-    options = options or GradingOptions()
-    make_sandbox(options.sandbox, options.limits)  # fail before grading anything when the sandbox cannot run here
+    options = resolved(options or GradingOptions())
+    # fail before grading anything when the sandbox cannot run here
+    make_sandbox(options.sandbox, options.limits, image=options.image)
     remove_stale_workdirs()
     manifest = ensure_built(assignment)
-    job = GradingJob(assignment, manifest, options, load_tests(assignment.tests_dir,
-                                                                [q.name for q in manifest.autograded]))
+    batch = Batch(assignment, manifest, load_tests(assignment.tests_dir, [q.name for q in manifest.autograded]))
     scheduler = scheduler or make_scheduler(None, workers=1, warm=False)
     by_key: dict[tuple[str, str], SubmissionResult] = {}
     with Gradebook(out, assignment.name) as gradebook:
-        todo = []
+        todo, job_keys = [], {}
         for submission in submissions:
-            recorded = None if regrade else gradebook.recorded(submission.student, submission.content_hash,
-                                                               manifest.version, __version__)
-            # graded on other data, or the grader itself failed on it: grade again
-            if recorded is None or recorded.scale != options.scale or recorded.grader_failed:
-                todo.append(submission)
+            try:
+                job = plan_job(assignment, manifest, submission, options)
+            except KeyboardInterrupt:
+                raise
+            # a grader bug planning one submission, or a SystemExit from an exam's variant code, costs only it
+            except BaseException as error:  # noqa: BLE001
+                by_key[submission.student, submission.content_hash] = failed = grading_failed(batch, submission, error)
+                gradebook.record(failed)
+                on_result(failed, False)
+                continue
+            job_keys[submission.student, submission.content_hash] = job.key()
+            recorded = None if regrade else gradebook.recorded(submission.student, job.key())
+            if recorded is None or recorded.grader_failed:  # new, or the grader itself failed on it: grade again
+                todo.append(job)
             else:
                 by_key[submission.student, submission.content_hash] = recorded
                 on_result(recorded, True)
-        for result in scheduler.run(job, todo):
-            gradebook.record(result)
+        for result in scheduler.run(batch, todo):
+            gradebook.record(result, job_keys[result.student, result.content_hash])
             by_key[result.student, result.content_hash] = result
             on_result(result, False)
         gradebook.export([q.name for q in manifest.autograded])

@@ -79,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="grade on a Dask cluster instead of this machine")
     grade.add_argument("--gpus", metavar="0,1|all",
-                       help="GPUs for the workers, one each in turn (default: none, grade on the CPU)")
+                       help="GPUs for the workers, one each in turn (default: none, grade on the CPU); with "
+                            "--scheduler, any value sends each job to a Dask worker started with --resources "
+                            "GPU=1, which uses the GPU of its CUDA_VISIBLE_DEVICES")
     grade.add_argument("--threads", type=int, default=1, help="CPU threads per kernel (default 1)")
     grade.add_argument("--keras-backend", choices=["tensorflow", "torch", "jax"],
                        help="Keras backend in the kernels (default: $KERAS_BACKEND, else tensorflow)")
@@ -175,14 +177,12 @@ def _grade(args) -> int:
     options = GradingOptions(cell_timeout_s=args.cell_timeout or cell_timeout,
                              notebook_timeout_s=args.notebook_timeout or notebook_timeout,
                              sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
-                             limits=limits, threads=args.threads, scale=scale)
-    if args.image:
-        os.environ["AUTOGRADER_DOCKER_IMAGE"] = args.image  # read by the docker sandbox backend
-    for warning in make_sandbox(args.sandbox, limits).warnings():
+                             limits=limits, threads=args.threads, scale=scale, keras_backend=args.keras_backend,
+                             image=args.image, needs_gpu=bool(args.gpus and args.scheduler))
+    for warning in make_sandbox(args.sandbox, limits, image=args.image).warnings():
         console.print(Text.assemble(("warning:", "bold yellow"), " ", warning))
-    if args.keras_backend:
-        os.environ["KERAS_BACKEND"] = args.keras_backend  # kernels inherit it (sandbox.kernel_environment)
-    gpus = _gpus(args.gpus)
+    # On a Dask cluster each GPU job goes to a worker that offers one, which uses its own CUDA_VISIBLE_DEVICES
+    gpus = None if args.scheduler else _gpus(args.gpus)
     columns = (TextColumn("grading {task.fields[student]}", markup=False), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:

@@ -1,9 +1,10 @@
 """The grade folder: ``gradebook.sqlite`` (the record), ``results/STUDENT.json`` and ``gradebook.csv``
 (exports of it).
 
-Each submission's result and all its test outcomes are written in one transaction, keyed by the student,
-the submission's content hash, the assignment's version and the grader's version. A grader killed at
-any moment leaves whole submissions or nothing; a re-run skips what is already recorded.
+Each submission's result and all its test outcomes are written in one transaction, found again by the student
+and the key of the job that graded it (``autograder.job``: the submission's content, the assignment's build, the
+grader's version and every setting). A grader killed at any moment leaves whole submissions or nothing; a re-run
+skips what is already recorded under the same key.
 
 Exports hold text that students choose (ids, file names, display names, the messages of their exceptions):
 every CSV cell goes through ``spreadsheet_row`` (no live formulas) and every file named after a student through
@@ -44,6 +45,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     seconds REAL NOT NULL,
     graded_at TEXT NOT NULL,
     result TEXT NOT NULL,
+    job_hash TEXT NOT NULL DEFAULT '',
     UNIQUE (student, content_hash, assignment_version, grader_version)
 );
 CREATE TABLE IF NOT EXISTS tests (
@@ -160,6 +162,10 @@ class Gradebook:
             self.db.execute("PRAGMA journal_mode = WAL")
             with self.db:
                 self.db.executescript(SCHEMA)
+                columns = [row[1] for row in self.db.execute("PRAGMA table_info(submissions)")]
+                if "job_hash" not in columns:  # a gradebook from before jobs had keys: its results are graded again
+                    self.db.execute("ALTER TABLE submissions ADD COLUMN job_hash TEXT NOT NULL DEFAULT ''")
+                self.db.execute("CREATE INDEX IF NOT EXISTS submissions_by_job ON submissions (student, job_hash)")
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('assignment', ?)", (assignment,))
             owner = self.db.execute("SELECT value FROM meta WHERE key = 'assignment'").fetchone()[0]
         except sqlite3.DatabaseError as error:
@@ -177,14 +183,15 @@ class Gradebook:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def recorded(self, student: str, content_hash: str, assignment_version: str, grader_version: str):
-        """The recorded result for exactly this key, or None."""
-        row = self.db.execute(
-            "SELECT result FROM submissions WHERE student = ? AND content_hash = ? AND assignment_version = ? "
-            "AND grader_version = ?", (student, content_hash, assignment_version, grader_version)).fetchone()
+    def recorded(self, student: str, job_hash: str):
+        """The result recorded for this student's job of exactly this key (``GradingJob.key``), or None."""
+        if not job_hash:
+            return None
+        row = self.db.execute("SELECT result FROM submissions WHERE student = ? AND job_hash = ?",
+                              (student, job_hash)).fetchone()
         return SubmissionResult.from_json(json.loads(row[0])) if row else None
 
-    def record(self, result: SubmissionResult) -> None:
+    def record(self, result: SubmissionResult, job_hash: str = "") -> None:
         """Store one result and its tests in a single transaction (replacing a regraded one), then export it.
 
         Artifacts (arrays for feedback pages) go to artifacts/STUDENT/QUESTION.NAME.npy, not into the database.
@@ -200,11 +207,11 @@ class Gradebook:
                             "assignment_version = ? AND grader_version = ?", key)
             cursor = self.db.execute(
                 "INSERT INTO submissions (student, submission, content_hash, assignment_version, grader_version, "
-                "status, message, total, max_total, seconds, graded_at, result) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "status, message, total, max_total, seconds, graded_at, result, job_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*key[:1], result.submission, *key[1:], result.status, result.message, result.total,
                  result.max_total, result.seconds, datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                 json.dumps(result.to_json(), ensure_ascii=False)))
+                 json.dumps(result.to_json(), ensure_ascii=False), job_hash))
             self.db.executemany(
                 "INSERT INTO tests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(cursor.lastrowid, question.name, test.name, test.points, test.max_points, int(test.passed),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 from autograder import __version__
 from autograder.assignment import Assignment, Manifest, UnknownStudent
@@ -12,7 +13,7 @@ from autograder.bridge import Bridge, KernelDied
 from autograder.checker import failed_question, load_tests, missing_names, run_question
 from autograder.ingest import Submission
 from autograder.kernel import KernelLimits
-from autograder.kernel_pool import WarmKernels, prepare_kernel
+from autograder.kernel_pool import KernelBudget, WarmKernels, keras_backend, prepare_kernel
 from autograder.notebook import InvalidNotebook, plan_run, read_submission
 from autograder.results import QuestionResult, SubmissionResult
 from autograder.sandbox import DEFAULT as DEFAULT_SANDBOX
@@ -29,36 +30,107 @@ class GradingOptions:
     output_bytes_per_cell: int = 1_000_000
     bridge_bytes_per_call: int = KernelLimits.bridge_bytes_per_call  # the kernel's answer to one request of a test
     limits: ResourceLimits = field(default_factory=ResourceLimits)
-    gpu: str | None = None  # the GPU this worker's kernels may use; None: CPU only
+    gpu: str | None = None  # the GPU this worker's kernels may use; None: CPU only (the worker's, never planned)
     threads: int = 1  # fixed per kernel, so grades do not depend on the machine's load
     scale: str = "small"  # which data the notebook and the hidden tests use (autograder.datasets)
+    keras_backend: str | None = None  # the kernels' Keras backend (job.plan_job resolves None: $KERAS_BACKEND)
+    image: str | None = None  # the Docker image (job.plan_job resolves None: $AUTOGRADER_DOCKER_IMAGE, default)
+    needs_gpu: bool = False  # on a Dask cluster: run on workers that offer a GPU (--resources GPU=1)
+
+
+class Worker:
+    """What a worker contributes to the jobs it runs: its GPU, its warm kernels, the assignments it has loaded."""
+
+    def __init__(self, gpu: str | None = None, warm: bool = True, budget: KernelBudget | None = None):
+        self.gpu, self.warm, self.budget = gpu, warm, budget or KernelBudget(10**9)
+        self.loaded: dict[tuple, tuple] = {}  # (root, name, version) -> (assignment, manifest, tests)
+        self.kernels: WarmKernels | None = None
+        self.kernel_key = None
+
+    def load(self, job) -> tuple:
+        key = (job.course_root, job.assignment, job.assignment_version)
+        if key not in self.loaded:
+            from autograder.assignment import AssignmentError, find_assignment, load_manifest
+
+            assignment = find_assignment(job.assignment, Path(job.course_root))
+            manifest = load_manifest(assignment)
+            if manifest is None or manifest.version != job.assignment_version:
+                raise AssignmentError(f"{assignment.dist_dir} on this worker is missing or not the build the job "
+                                      f"names ({job.assignment_version}); build the assignment where the workers "
+                                      "can see it")
+            self.loaded[key] = assignment, manifest, load_tests(assignment.tests_dir,
+                                                                [q.name for q in manifest.autograded])
+        return self.loaded[key]
+
+    def supply(self, job, assignment: Assignment, manifest: Manifest, options: GradingOptions) -> WarmKernels | None:
+        """Warm kernels for the job's kernel settings (started anew when they change)."""
+        if not self.warm:
+            return None
+        key = (job.course_root, job.assignment, job.assignment_version, json.dumps(asdict(options), sort_keys=True))
+        if key != self.kernel_key:
+            self.close()
+            self.kernels, self.kernel_key = WarmKernels(assignment, manifest, options, self.budget), key
+        return self.kernels
+
+    def close(self) -> None:
+        if self.kernels is not None:
+            self.kernels.close()
+        self.kernels, self.kernel_key = None, None
+
+
+def run_job(job, worker: Worker) -> SubmissionResult:
+    """Grade one job (``autograder.job``) on ``worker``: the single way a submission is graded, locally or on Dask."""
+    if job.grader_version != __version__:
+        raise RuntimeError(f"the job was planned by autograder {job.grader_version}; this worker runs {__version__}")
+    assignment, manifest, tests = worker.load(job)
+    options = replace(job.options, gpu=worker.gpu)
+    submission = job.submission()
+    supply = worker.supply(job, assignment, manifest, options) if runnable(submission.data) else None
+    return grade_submission(assignment, manifest, submission, options, tests, supply, job.trusted, job.refusal)
+
+
+def runnable(data: bytes) -> bool:
+    """Whether a notebook reads as one (an invalid one needs no kernel)."""
+    try:
+        read_submission(data)
+    except InvalidNotebook:
+        return False
+    return True
 
 
 def grade_submission(assignment: Assignment, manifest: Manifest, submission: Submission,
                      options: GradingOptions | None = None, tests: dict | None = None,
-                     kernels: WarmKernels | None = None) -> SubmissionResult:
+                     kernels: WarmKernels | None = None, trusted: dict | None = None,
+                     refusal: str = "") -> SubmissionResult:
     """Grade one submission in a fresh kernel (from ``kernels`` when given, else started here).
 
-    ``tests`` (from ``load_tests``) may be shared by a batch. A submission the machine was too busy to grade
-    (status ``grader-overloaded``) is graded once more at once, with a note, and stays marked if that fails too.
+    ``tests`` (from ``load_tests``) may be shared by a batch; ``trusted`` and ``refusal`` come from the job's plan
+    (computed here when not given). A submission the machine was too busy to grade (status ``grader-overloaded``)
+    is graded once more at once, with a note, and stays marked if that fails too.
     """
     options = options or GradingOptions()
     tests = tests or load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
-    result = _grade_once(assignment, manifest, submission, options, tests, kernels)
+    if trusted is None and not refusal:
+        try:
+            trusted = {q.name: _trusted_arguments(assignment, options, submission, q.name)
+                       for q in manifest.autograded}
+        except UnknownStudent as error:
+            refusal = str(error)
+    result = _grade_once(assignment, manifest, submission, options, tests, kernels, trusted, refusal)
     if result.status != "grader-overloaded":
         return result
-    again = _grade_once(assignment, manifest, submission, options, tests, kernels)
+    again = _grade_once(assignment, manifest, submission, options, tests, kernels, trusted, refusal)
     note = "graded a second time: the machine was too busy to grade it the first time"
     again.message = f"{again.message}; {note}" if again.message else note
     return again
 
 
 def _grade_once(assignment: Assignment, manifest: Manifest, submission: Submission, options: GradingOptions,
-                tests: dict, kernels: WarmKernels | None) -> SubmissionResult:
+                tests: dict, kernels: WarmKernels | None, trusted: dict | None, refusal: str) -> SubmissionResult:
     started = time.monotonic()
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version,
                               __version__, submission.content_hash, device=f"cuda:{options.gpu}" if options.gpu
-                              else "cpu", keras_backend=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                              else "cpu", keras_backend=keras_backend(options),
                               scale=options.scale, submitted_at=submission.submitted_at,
                               display_name=submission.display_name)
     try:
@@ -68,11 +140,9 @@ def _grade_once(assignment: Assignment, manifest: Manifest, submission: Submissi
         result.questions = [failed_question(tests[q.name], f"not graded: {error}") for q in manifest.autograded]
         return result
 
-    try:
-        trusted = {q.name: _trusted_arguments(assignment, options, submission, q.name) for q in manifest.autograded}
-    except UnknownStudent as error:
-        result.raise_status("unknown-student", str(error))
-        result.questions = [failed_question(tests[q.name], f"not graded: {error}") for q in manifest.autograded]
+    if refusal:
+        result.raise_status("unknown-student", refusal)
+        result.questions = [failed_question(tests[q.name], f"not graded: {refusal}") for q in manifest.autograded]
         return result
 
     graded: dict[str, QuestionResult] = {}
@@ -170,16 +240,16 @@ def _kernel_stopped(result: SubmissionResult, prepared, options: GradingOptions,
         result.raise_status("kernel-died", f"the kernel stopped {when}")
 
 
-def grading_failed(job, submission: Submission, error: BaseException) -> SubmissionResult:
+def grading_failed(batch, submission: Submission, error: BaseException) -> SubmissionResult:
     """The result of a submission the grader itself failed on: recorded, so the tutor sees it, and graded again
     on the next run (a failure of the grader says nothing about the notebook)."""
-    manifest = job.manifest
+    manifest = batch.manifest
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version, __version__,
                               submission.content_hash, submitted_at=submission.submitted_at,
                               display_name=submission.display_name, grader_failed=True)
     result.raise_status("error", f"the grader failed on this submission ({type(error).__name__}: {error}); "
                                  "please report it")
-    result.questions = [failed_question(job.tests[q.name], "not graded") for q in manifest.autograded]
+    result.questions = [failed_question(batch.tests[q.name], "not graded") for q in manifest.autograded]
     return result
 
 

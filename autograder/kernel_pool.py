@@ -47,6 +47,11 @@ class PreparedKernel:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def keras_backend(options) -> str:
+    """The kernels' Keras backend: the job's (planned), else this process's $KERAS_BACKEND, else tensorflow."""
+    return options.keras_backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
+
+
 def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> PreparedKernel:
     folder = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     place = KernelPlace(folder / "work", folder / "conn")
@@ -58,7 +63,7 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> Prepa
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(assignment.public_dir / relative, target)
     sandbox = make_sandbox(options.sandbox, options.limits, gpu=options.gpu, threads=options.threads,
-                           scale=options.scale)
+                           scale=options.scale, keras_backend=keras_backend(options), image=options.image)
     kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
                            sandbox.environment(place), preexec=sandbox.preexec(),
                            prepare=lambda: sandbox.prepare(place), cpu_seconds=sandbox.cpu_seconds)

@@ -1,5 +1,6 @@
 """Grading on a real Dask cluster (a scheduler and two workers on 127.0.0.1) gives the local results."""
 
+import contextlib
 import csv
 import os
 import shutil
@@ -30,8 +31,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def cluster():
+@contextlib.contextmanager
+def running_cluster(worker_environments: list[dict], worker_args: tuple = ()):
+    """A Dask scheduler and one worker per environment on 127.0.0.1, as a DaskScheduler; all stopped after."""
     if not shutil.which(DASK):
         pytest.skip("dask's command line is not installed")
     address = f"tcp://127.0.0.1:{free_port()}"
@@ -43,12 +45,13 @@ def cluster():
                                    "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   env=environment)]
     time.sleep(2)
-    for _ in range(2):
-        processes.append(subprocess.Popen([DASK, "worker", address, "--nthreads", "1", "--no-dashboard"],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for extra in worker_environments:
+        processes.append(subprocess.Popen([DASK, "worker", address, "--nthreads", "1", "--no-dashboard",
+                                           *worker_args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          env={**os.environ, **extra}))
     try:
         scheduler = DaskScheduler(address)
-        scheduler.client.wait_for_workers(2, timeout=60)
+        scheduler.client.wait_for_workers(len(worker_environments), timeout=60)
         yield scheduler
         scheduler.close()
     finally:
@@ -56,6 +59,12 @@ def cluster():
             process.terminate()
             process.wait(timeout=30)
         remove_stale_workdirs()  # what the workers' kernels left, killed or stopped (as the next grader run would)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with running_cluster([{}, {}]) as scheduler:
+        yield scheduler
 
 
 def test_a_dask_cluster_gives_the_results_of_a_local_run(mini, mini_course, tmp_path, cluster):

@@ -153,11 +153,18 @@ def test_cleanup_removes_the_container_and_ignores_errors(place, tmp_path, monke
     assert calls.read_text() == f"rm --force {sandbox.container_name(place)}\n"
 
 
-def test_the_image_name_comes_from_the_environment(monkeypatch, docker_client):
+def test_the_image_name_comes_from_the_job(monkeypatch, docker_client):
+    from autograder.grading import GradingOptions
+    from autograder.job import resolved
+
     monkeypatch.delenv("AUTOGRADER_DOCKER_IMAGE", raising=False)
     assert make_sandbox("docker").image == DEFAULT_IMAGE == "autograder-grader:latest"
-    monkeypatch.setenv("AUTOGRADER_DOCKER_IMAGE", "course/grader:2")
-    sandbox = make_sandbox("docker", ResourceLimits(processes=64), gpu="1", threads=2)
+    assert resolved(GradingOptions(sandbox="docker")).image == DEFAULT_IMAGE
+    monkeypatch.setenv("AUTOGRADER_DOCKER_IMAGE", "course/grader:2")  # the planner's default, when --image is not given
+    assert resolved(GradingOptions(sandbox="docker")).image == "course/grader:2"
+    assert resolved(GradingOptions(sandbox="docker", image="course/grader:3")).image == "course/grader:3"
+    assert resolved(GradingOptions(sandbox="bubblewrap")).image is None  # no image: changing it regrades nothing
+    sandbox = make_sandbox("docker", ResourceLimits(processes=64), gpu="1", threads=2, image="course/grader:2")
     assert (sandbox.name, sandbox.image, sandbox.gpu, sandbox.threads, sandbox.limits.processes) == \
         ("docker", "course/grader:2", "1", 2, 64)
 

@@ -24,12 +24,28 @@ def result(student="alice", content="h1", points=1.0):
 
 def test_a_result_is_recorded_once_and_found_by_its_key(tmp_path):
     with Gradebook(tmp_path, "mini") as book:
-        book.record(result())
-        book.record(result(points=0.0))  # a regrade replaces, never doubles
-        assert book.recorded("alice", "h1", "v1", "g1").total == 0.0
-        assert book.recorded("alice", "h1", "v2", "g1") is None  # a new assignment version is graded anew
+        book.record(result(), "job-1")
+        book.record(result(points=0.0), "job-2")  # a regrade (another seed, say) replaces, never doubles
+        assert book.recorded("alice", "job-2").total == 0.0
+        assert book.recorded("alice", "job-1") is None  # the old key's result is gone
+        assert book.recorded("bob", "job-2") is None and book.recorded("alice", "") is None
         assert book.db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 1
         assert book.db.execute("SELECT COUNT(*) FROM tests").fetchone()[0] == 1
+
+
+def test_a_gradebook_from_before_job_keys_is_read_and_its_results_graded_again(tmp_path):
+    with Gradebook(tmp_path, "mini") as book:
+        book.record(result(), "job-1")
+    database = sqlite3.connect(tmp_path / "gradebook.sqlite")  # as an older grader wrote it: no job_hash column
+    with database:
+        database.execute("DROP INDEX submissions_by_job")
+        database.execute("ALTER TABLE submissions DROP COLUMN job_hash")
+    database.close()
+    with Gradebook(tmp_path, "mini") as book:
+        assert [r.student for r in book.current_results()] == ["alice"]  # reports still read it
+        assert book.recorded("alice", "job-1") is None  # no key recorded: graded again
+        book.record(result(points=0.0), "job-1")
+        assert book.recorded("alice", "job-1").total == 0.0
 
 
 def test_the_newest_submission_of_a_student_is_current_and_exported(tmp_path):

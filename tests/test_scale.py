@@ -84,10 +84,14 @@ def test_full_scale_without_fashion_mnist_stops_before_grading(course, graded_op
     assert graded_options == [] and not (tmp_path / "out").exists()
 
 
-def test_dask_workers_get_the_scale_with_the_options():
-    from autograder.scheduler.dask import _options_from_data, _options_to_data
+def test_dask_workers_get_the_scale_with_the_job(mini):
+    from autograder.ingest import Submission
+    from autograder.job import GradingJob, plan_job
 
-    assert _options_from_data(_options_to_data(GradingOptions(scale="full"))).scale == "full"
+    assignment, manifest = mini
+    job = plan_job(assignment, manifest, Submission("ann", "ann.ipynb", b"{}"), GradingOptions(scale="full"))
+    again = GradingJob.from_json(job.to_json())
+    assert again.options.scale == "full" and again.trusted["q1"]["scale"] == "full"
 
 
 def test_every_backend_tells_the_kernel_its_scale(place):

@@ -52,12 +52,13 @@ class Sandbox(Protocol):
 
 
 def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | None = None,
-                       threads: int = 1, scale: str = "small") -> dict[str, str]:
+                       threads: int = 1, scale: str = "small", keras_backend: str = "tensorflow") -> dict[str, str]:
     """Variables every kernel gets: its own HOME and config folders, fixed seeds and thread counts, the one
-    GPU it may use (none: CUDA_VISIBLE_DEVICES is empty, so grading is on the CPU) and the grading scale (which
-    data the notebook loads; the hidden tests get the scale from the checker, never from the kernel)."""
+    GPU it may use (none: CUDA_VISIBLE_DEVICES is empty, so grading is on the CPU), the job's Keras backend and
+    the grading scale (which data the notebook loads; the hidden tests get the scale from the checker, never from
+    the kernel). Nothing comes from the grader's own environment but PATH and the locale."""
     home = home or str(place.work)
-    keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "TZ", "KERAS_BACKEND") if name in os.environ}
+    keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "TZ") if name in os.environ}
     return {
         **keep,
         "HOME": home,
@@ -88,6 +89,7 @@ def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | N
         "TF_DETERMINISTIC_OPS": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MALLOC_ARENA_MAX": "2",
+        "KERAS_BACKEND": keras_backend,
         SCALE_VARIABLE: scale,
     }
 
@@ -97,8 +99,9 @@ class NoSandbox:
 
     name = "none"
 
-    def __init__(self, gpu: str | None = None, threads: int = 1, scale: str = "small"):
-        self.gpu, self.threads, self.scale = gpu, threads, scale
+    def __init__(self, gpu: str | None = None, threads: int = 1, scale: str = "small",
+                 keras_backend: str = "tensorflow"):
+        self.gpu, self.threads, self.scale, self.keras_backend = gpu, threads, scale, keras_backend
 
     def prepare(self, place: KernelPlace) -> None:
         pass
@@ -107,7 +110,8 @@ class NoSandbox:
         return argv
 
     def environment(self, place: KernelPlace) -> dict[str, str]:
-        return kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale)
+        return kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale,
+                                  keras_backend=self.keras_backend)
 
     def preexec(self):
         return None
@@ -125,32 +129,34 @@ class NoSandbox:
         return []
 
 
-def _bubblewrap(limits, **device) -> Sandbox:
+def _bubblewrap(limits, image: str | None = None, **device) -> Sandbox:
     from autograder.sandbox.bubblewrap import Bubblewrap
 
     return Bubblewrap(limits, **device)
 
 
-def _docker(limits, **device) -> Sandbox:
-    """The image comes from AUTOGRADER_DOCKER_IMAGE, which the CLI's --image sets."""
+def _docker(limits, image: str | None = None, **device) -> Sandbox:
+    """The image is the job's (``--image``; job.plan_job resolves it), else the default."""
     from autograder.sandbox.docker import DEFAULT_IMAGE, Docker
 
-    return Docker(limits, image=os.environ.get("AUTOGRADER_DOCKER_IMAGE") or DEFAULT_IMAGE, **device)
+    return Docker(limits, image=image or DEFAULT_IMAGE, **device)
 
 
 BACKENDS: dict[str, Callable[..., Sandbox]] = {
     "bubblewrap": _bubblewrap,
     "docker": _docker,
-    "none": lambda limits, **device: NoSandbox(**device),
+    "none": lambda limits, image=None, **device: NoSandbox(**device),
 }
 DEFAULT = "bubblewrap"
 
 
-def make_sandbox(name: str, limits=None, gpu: str | None = None, threads: int = 1, scale: str = "small") -> Sandbox:
+def make_sandbox(name: str, limits=None, gpu: str | None = None, threads: int = 1, scale: str = "small",
+                 keras_backend: str = "tensorflow", image: str | None = None) -> Sandbox:
     """The named backend; raises ValueError (unknown name) or RuntimeError (cannot run here).
 
     ``gpu`` is the device the kernel may use (None: CPU only); ``threads`` its fixed thread count; ``scale``
-    the grading scale its notebook is told (``AUTOGRADER_SCALE``)."""
+    the grading scale its notebook is told (``AUTOGRADER_SCALE``); ``keras_backend`` its ``KERAS_BACKEND``;
+    ``image`` the container image of the docker backend."""
     if name not in BACKENDS:
         raise ValueError(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}")
-    return BACKENDS[name](limits, gpu=gpu, threads=threads, scale=scale)
+    return BACKENDS[name](limits, image=image, gpu=gpu, threads=threads, scale=scale, keras_backend=keras_backend)

@@ -23,7 +23,7 @@ class Bubblewrap:
     name = "bubblewrap"
 
     def __init__(self, limits: ResourceLimits | None = None, gpu: str | None = None, threads: int = 1,
-                 scale: str = "small"):
+                 scale: str = "small", keras_backend: str = "tensorflow"):
         self.executable = shutil.which("bwrap")
         if self.executable is None:
             raise BubblewrapMissing(
@@ -35,7 +35,7 @@ class Bubblewrap:
             # CUDA reserves huge virtual ranges and fails under an address-space limit (DESIGN.md):
             # on a GPU the frameworks' own memory settings cap memory instead.
             self.limits = replace(self.limits, address_space_bytes=None)
-        self.gpu, self.threads, self.scale = gpu, threads, scale
+        self.gpu, self.threads, self.scale, self.keras_backend = gpu, threads, scale, keras_backend
         self.uid = sandbox_uid()  # one uid per kernel (a sandbox serves one kernel)
         self.cgroup: KernelCgroup | None = None  # made with the kernel (``preexec``), removed by ``cleanup``
 
@@ -77,7 +77,8 @@ class Bubblewrap:
     def environment(self, place) -> dict[str, str]:
         from autograder.sandbox import kernel_environment
 
-        return kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale)
+        return kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale,
+                                  keras_backend=self.keras_backend)
 
     def prepare(self, place) -> None:
         """The kernel's folders belong to the user it runs as."""

@@ -45,7 +45,7 @@ class Docker:
     name = "docker"
 
     def __init__(self, limits: ResourceLimits | None = None, image: str = DEFAULT_IMAGE, gpu: str | None = None,
-                 threads: int = 1, scale: str = "small"):
+                 threads: int = 1, scale: str = "small", keras_backend: str = "tensorflow"):
         self.executable = shutil.which("docker")
         if self.executable is None:
             raise DockerUnavailable(
@@ -54,7 +54,7 @@ class Docker:
                 f"`docker build -f grader.Dockerfile -t {DEFAULT_IMAGE} .`, or choose --sandbox bubblewrap")
         self.limits = limits or ResourceLimits()
         self.image = image
-        self.gpu, self.threads, self.scale = gpu, threads, scale
+        self.gpu, self.threads, self.scale, self.keras_backend = gpu, threads, scale, keras_backend
         # A root grader runs kernels as the image's unprivileged user. Any other grader runs them as itself: the
         # kernel's ipc sockets (mode 0755 under Docker's umask) and the files it writes must stay usable and
         # removable by the grader.
@@ -96,7 +96,8 @@ class Docker:
         if self.scale == "full":  # the host's Fashion-MNIST (the grader checked it is there), read-only
             data = str(FASHION_MNIST_DIR)
             command += ["--volume", f"{data}:{data}:ro"]
-        environment = kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale)
+        environment = kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale,
+                                         keras_backend=self.keras_backend)
         # The one GPU passed in is device 0 inside the container.
         environment["CUDA_VISIBLE_DEVICES"] = "" if self.gpu is None else "0"
         for name, value in environment.items():

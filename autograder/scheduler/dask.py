@@ -2,20 +2,19 @@
 
 The workers must see the same course folder (solutions/, assignments/, dist/) at the same path, as on a
 shared file system; the gradebook stays with the client, so resuming works as with local grading.
-Workers keep a warm kernel per worker thread, as the local pool does.
+Workers keep a warm kernel per worker thread, as the local pool does. Every setting travels in the job
+(``autograder.job``): the Keras backend, the image, limits, seed; the worker adds only its GPU.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict
-from pathlib import Path
 
-from autograder.ingest import Submission
 from autograder.results import SubmissionResult
-from autograder.scheduler import GradingJob
+from autograder.scheduler import Batch
 
 
 class DaskScheduler:
@@ -30,84 +29,80 @@ class DaskScheduler:
             raise RuntimeError(f"cannot reach the Dask scheduler at {address} ({error}); start it with "
                                "`dask scheduler` and workers with `dask worker ADDRESS`") from None
 
-    def run(self, job: GradingJob, submissions: list[Submission]) -> Iterator[SubmissionResult]:
-        """A task that errs (its worker died, say) is recorded as that student's failed result; the rest go on."""
+    def run(self, batch: Batch, jobs: list) -> Iterator[SubmissionResult]:
+        """Each task receives one job's JSON and returns its result's JSON. A job that needs a GPU runs on a worker
+        that offers one (``dask worker --resources GPU=1``, with its ``CUDA_VISIBLE_DEVICES``). A task that errs (its
+        worker died, say) is recorded as that student's failed result; the rest go on."""
         from distributed import as_completed
 
         from autograder.grading import grading_failed
 
-        options = _options_to_data(job.options)
+        if any(job.options.needs_gpu for job in jobs) and not self._gpu_workers():
+            raise RuntimeError("--gpus asks for GPU workers, but no worker of the Dask cluster offers one; start "
+                               "them with `dask worker ADDRESS --resources GPU=1` and one CUDA_VISIBLE_DEVICES each")
         futures = {}
-        for index, s in enumerate(submissions):
-            future = self.client.submit(grade_on_worker, str(job.assignment.root), job.assignment.name, options,
-                                        s.student, s.name, s.data, s.submitted_at, s.display_name, pure=False,
-                                        key=f"grade-{s.student}-{index}")
-            futures[future.key] = future, s
+        for index, job in enumerate(jobs):
+            future = self.client.submit(run_job_task, json.dumps(job.to_json()), pure=False,
+                                        key=f"grade-{job.student}-{index}",
+                                        resources={"GPU": 1} if job.options.needs_gpu else None)
+            futures[future.key] = future, job
         for future in as_completed([future for future, _ in futures.values()]):
-            submission = futures[future.key][1]
+            job = futures[future.key][1]
             try:
                 result = SubmissionResult.from_json(json.loads(future.result()))
             except KeyboardInterrupt:
                 raise
             except BaseException as error:  # noqa: BLE001 - KilledWorker, a worker's error, a malformed answer
-                result = grading_failed(job, submission, error)
+                result = grading_failed(batch, job.submission(), error)
             yield result  # outside the try: a GeneratorExit thrown in here must end the generator
+
+    def _gpu_workers(self) -> int:
+        workers = self.client.scheduler_info().get("workers", {}).values()
+        return sum(1 for worker in workers if worker.get("resources", {}).get("GPU"))
 
     def close(self) -> None:
         self.client.close()
 
 
-def _options_to_data(options) -> dict:
-    return asdict(options)
-
-
-def _options_from_data(data: dict):
-    from autograder.grading import GradingOptions
-    from autograder.sandbox.limits import ResourceLimits
-
-    return GradingOptions(**{**data, "limits": ResourceLimits(**data["limits"])})
-
-
 _WORKER = threading.local()
 
 
-def grade_on_worker(root: str, name: str, options: dict, student: str, origin: str, data: bytes,
-                    submitted_at: float | None = None, display_name: str = "") -> str:
-    """Runs on a Dask worker: grade one submission there, return its result as JSON text.
+def own_gpu() -> str:
+    """The GPU of this Dask worker: the first of its CUDA_VISIBLE_DEVICES."""
+    devices = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip()]
+    if not devices:
+        raise RuntimeError("this Dask worker offers a GPU but has no CUDA_VISIBLE_DEVICES; start it with one")
+    return devices[0].strip()
+
+
+def run_job_task(text: str) -> str:
+    """Runs on a Dask worker: grade one job (its JSON) with ``run_job``, return the result as JSON text.
 
     Whatever grading raises (a SystemExit too, which Dask would let end the worker) becomes this submission's
     failed result; a worker that cannot even load the assignment raises a plain error, which the client records.
     """
-    from autograder.assignment import AssignmentError, find_assignment, load_manifest
-    from autograder.checker import load_tests
-    from autograder.grading import grade_submission, grading_failed
-    from autograder.kernel_pool import KernelBudget, WarmKernels
-    from autograder.scheduler import GradingJob
+    from autograder.grading import Worker, grading_failed, run_job
+    from autograder.job import GradingJob
+    from autograder.kernel_pool import KernelBudget
+    from autograder.scheduler import Batch
 
-    submission = Submission(student, origin, data, submitted_at=submitted_at, display_name=display_name)
     try:
-        assignment = find_assignment(name, Path(root))
-        manifest = load_manifest(assignment)
-        if manifest is None:
-            raise AssignmentError(f"{assignment.dist_dir} on this worker is missing or older than solutions/; "
-                                  "build the assignment where the workers can see it")
-        grading_options = _options_from_data(options)
-        key = (root, name, manifest.version, json.dumps(options, sort_keys=True))
-        if getattr(_WORKER, "key", None) != key:
-            if getattr(_WORKER, "kernels", None) is not None:
-                _WORKER.kernels.close()
-            _WORKER.key, _WORKER.kernels = None, None  # until the new tests and kernels are ready
-            _WORKER.tests = load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
-            _WORKER.kernels = WarmKernels(assignment, manifest, grading_options, KernelBudget(10**9))
-            _WORKER.key = key
+        job = GradingJob.from_json(json.loads(text))
+        gpu = own_gpu() if job.options.needs_gpu else None
+        worker = getattr(_WORKER, "worker", None)
+        if worker is None or worker.gpu != gpu:
+            if worker is not None:
+                worker.close()
+            _WORKER.worker = worker = Worker(gpu, warm=True, budget=KernelBudget(10**9))
+        assignment, manifest, tests = worker.load(job)
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: BLE001 - no tests to fail yet: the client records it for this student
-        raise RuntimeError(f"the Dask worker could not prepare {name} ({type(error).__name__}: {error})") from None
+        raise RuntimeError(f"the Dask worker could not prepare the job ({type(error).__name__}: {error})") from None
     try:
-        result = grade_submission(assignment, manifest, submission, grading_options, _WORKER.tests, _WORKER.kernels)
+        result = run_job(job, worker)
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: BLE001 - one submission must not take the worker or the batch with it
-        result = grading_failed(GradingJob(assignment, manifest, grading_options, _WORKER.tests), submission, error)
+        result = grading_failed(Batch(assignment, manifest, tests), job.submission(), error)
     return json.dumps(result.to_json())

@@ -1,4 +1,4 @@
-"""Grading on this machine: a pool of worker threads, each with its own supply of warm kernels.
+"""Grading on this machine: a pool of worker threads, each a ``grading.Worker`` with its own warm kernels.
 
 Threads are enough: a worker spends its time waiting for its kernel (a separate, sandboxed process);
 the checker's own work per test is small.
@@ -9,14 +9,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import replace
 
-from autograder.grading import grade_submission, grading_failed
-from autograder.ingest import Submission
-from autograder.kernel_pool import KernelBudget, WarmKernels
-from autograder.notebook import InvalidNotebook, read_submission
+from autograder.grading import Worker, grading_failed, run_job, runnable
+from autograder.kernel_pool import KernelBudget
 from autograder.results import SubmissionResult
-from autograder.scheduler import GradingJob
+from autograder.scheduler import Batch
 
 
 class LocalScheduler:
@@ -27,49 +24,37 @@ class LocalScheduler:
         self.warm = warm
         self.gpus = gpus or []  # worker k owns gpus[k % len(gpus)]
 
-    def run(self, job: GradingJob, submissions: list[Submission]) -> Iterator[SubmissionResult]:
-        budget = KernelBudget(sum(_runnable(s) for s in submissions))
-        supplies: list[WarmKernels] = []
+    def run(self, batch: Batch, jobs: list) -> Iterator[SubmissionResult]:
+        budget = KernelBudget(sum(runnable(job.data) for job in jobs))
+        workers: list[Worker] = []
         lock = threading.Lock()
         local = threading.local()
 
-        def worker_options():
-            if not hasattr(local, "options"):
+        def this_worker() -> Worker:
+            if not hasattr(local, "worker"):
                 with lock:
-                    index = len(supplies)
-                    supplies.append(None)
-                gpu = self.gpus[index % len(self.gpus)] if self.gpus else None
-                local.options = replace(job.options, gpu=gpu)
-                local.kernels = (WarmKernels(job.assignment, job.manifest, local.options, budget)
-                                 if self.warm else None)
-                supplies[index] = local.kernels
-            return local.options, local.kernels
+                    gpu = self.gpus[len(workers) % len(self.gpus)] if self.gpus else None
+                    local.worker = Worker(gpu, self.warm, budget)
+                    # the batch's assignment and tests, loaded once before any kernel started
+                    local.worker.loaded[str(batch.assignment.root), batch.assignment.name,
+                                        batch.manifest.version] = batch.assignment, batch.manifest, batch.tests
+                    workers.append(local.worker)
+            return local.worker
 
-        def grade(submission: Submission) -> SubmissionResult:
+        def grade(job) -> SubmissionResult:
             try:
-                options, supply = worker_options()
-                supply = supply if _runnable(submission) else None
-                return grade_submission(job.assignment, job.manifest, submission, options, job.tests, supply)
+                return run_job(job, this_worker())
             except KeyboardInterrupt:
                 raise
             # A grader bug, or a SystemExit from code the grader runs, on one submission must not lose the others:
             # raised here, future.result() would raise it again in the main thread and end the batch.
             except BaseException as error:  # noqa: BLE001
-                return grading_failed(job, submission, error)
+                return grading_failed(batch, job.submission(), error)
 
         with ThreadPoolExecutor(self.workers, thread_name_prefix="grader") as pool:
             try:
-                for future in as_completed([pool.submit(grade, s) for s in submissions]):
+                for future in as_completed([pool.submit(grade, job) for job in jobs]):
                     yield future.result()
             finally:
-                for supply in supplies:
-                    if supply is not None:
-                        supply.close()
-
-
-def _runnable(submission: Submission) -> bool:
-    try:
-        read_submission(submission.data)
-    except InvalidNotebook:
-        return False
-    return True
+                for worker in workers:
+                    worker.close()
