@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from autograder.checks import CheckFailed, gan
+from autograder.checks import CheckFailed, gan, gan_digits
+from autograder.checks.digits import DigitsQuality
 from autograder.testing import collecting_artifacts, memo, stop_collecting
 
 
@@ -200,12 +201,13 @@ class DigitsGenerator:
 
 
 def test_digit_samples_copied_from_the_data_set_lose_question_4():
-    own = gan.digits_run(DigitsGenerator())
+    own = gan_digits.digits_run(DigitsGenerator())
     assert own.shortcut == "" and own.copies.copies == 0
-    copied = gan.digits_run(DigitsGenerator(copies=True))
+    copied = gan_digits.digits_run(DigitsGenerator(copies=True))
     assert copied.copies.fraction == 1.0 and copied.dependence.weight_effect > 0.05
-    for check in (gan.check_digit_classes, gan.check_digit_confidence, gan.check_digit_frechet):
-        run = gan.DigitsRun(gan.DigitsQuality(10, [100] * 10, 0.95, 0.0, 5.0), copied.copies, copied.dependence)
+    for check in (gan_digits.check_digit_classes, gan_digits.check_digit_confidence, gan_digits.check_digit_frechet):
+        run = gan_digits.DigitsRun(DigitsQuality(10, [100] * 10, 0.95, 0.0, 5.0), copied.copies, copied.dependence,
+                                   copied.samples)
         with pytest.raises(CheckFailed, match="1000 of 1000 samples .100%. are copies of scikit-learn's digits"):
             check(run)
 
@@ -220,13 +222,13 @@ def test_digit_samples_are_checked_for_shape_and_mapped_to_unit_pixels():
         def predict_on_batch(self, z):
             return np.full((len(z),) + self.shape, self.value)
 
-    images = gan.digits_samples(Generator((64,), value=-1.0), 5)
+    images = gan_digits.digits_samples(Generator((64,), value=-1.0), 5)
     assert images.shape == (5, 64) and np.all(images == 0.0)  # -1 is blank paper
-    assert gan.digits_samples(Generator((8, 8, 1), value=1.0), 3).max() == 1.0
+    assert gan_digits.digits_samples(Generator((8, 8, 1), value=1.0), 3).max() == 1.0
     with pytest.raises(CheckFailed, match=r"shape \(5, 64\), but it returned shape \(5, 2\)"):
-        gan.digits_samples(Generator((2,)), 5)
+        gan_digits.digits_samples(Generator((2,)), 5)
     with pytest.raises(CheckFailed, match="not all finite"):
-        gan.digits_samples(Generator((64,), value=np.nan), 5)
+        gan_digits.digits_samples(Generator((64,), value=np.nan), 5)
 
 
 def test_memo_shares_one_result_within_a_question_and_computes_outside():
@@ -271,4 +273,4 @@ def test_a_generator_claiming_a_huge_latent_size_is_refused_before_anything_is_a
         input_shape = (None, 10**9)
 
     with pytest.raises(CheckFailed, match="latent vectors of 1000000000 numbers; the notebook's take 16"):
-        gan.digits_samples(Huge(), 1000)
+        gan_digits.digits_samples(Huge(), 1000)

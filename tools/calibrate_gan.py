@@ -56,7 +56,7 @@ def calibrate(notebook: str, seeds: list[int], parts: tuple[str, ...] = ("ring",
     """Every seed's q3 and q4 outcome for one notebook (runs in a worker process)."""
     import keras
 
-    from autograder.checks import gan
+    from autograder.checks import gan, gan_digits
 
     definitions, digits_cell = notebook_parts(CORPUS / f"{notebook}.ipynb")
     namespace: dict = {"__name__": "__calibration__"}
@@ -87,11 +87,11 @@ def calibrate(notebook: str, seeds: list[int], parts: tuple[str, ...] = ("ring",
             started = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(digits_cell, notebook, "exec"), namespace)  # noqa: S102
-            run = gan.digits_run(namespace["digits_generator"])
+            run = gan_digits.digits_run(namespace["digits_generator"])
             quality = run.quality
             result["seconds"]["digits"] = round(time.perf_counter() - started, 1)
-            result["q4_pass"] = not run.shortcut and gan.digits_pass(quality.classes_covered, quality.mean_confidence,
-                                                                     quality.frechet)
+            result["q4_pass"] = not run.shortcut and gan_digits.digits_pass(
+                quality.classes_covered, quality.mean_confidence, quality.frechet)
             result["digits"] = {"classes_covered": quality.classes_covered, "frechet": round(quality.frechet, 3),
                                 "mean_confidence": round(quality.mean_confidence, 4),
                                 "copy_fraction": round(run.copies.fraction, 4),
@@ -123,7 +123,7 @@ def _spread(values: list[float]) -> dict:
 def judge(result: dict) -> dict:
     """The q3 and q4 verdicts of one seed from its stored numbers, with the thresholds of autograder/checks/gan.py
     as they are now (so changed thresholds are re-judged without training again: --judge-only)."""
-    from autograder.checks import gan
+    from autograder.checks import gan, gan_digits
 
     judged = dict(result)
     if "ring_runs" in result:
@@ -137,7 +137,7 @@ def judge(result: dict) -> dict:
         judged["ring_runs"], judged["q3_pass"] = runs, runs[-1]["passes"]
     if "digits" in result:
         digits = result["digits"]
-        judged["q4_pass"] = not digits.get("shortcut") and gan.digits_pass(
+        judged["q4_pass"] = not digits.get("shortcut") and gan_digits.digits_pass(
             digits["classes_covered"], digits["mean_confidence"], digits["frechet"])
     return judged
 
@@ -171,13 +171,15 @@ def summarise(results: list[dict]) -> dict:
 
 
 def thresholds() -> dict:
-    from autograder.checks import copies, gan
+    from autograder.checks import copies, gan, gan_digits
 
-    names = ("RING_STEPS", "RING_BATCH", "CHECKER_SEEDS", "NEAR_RADIUS", "MIN_NEAR_FRACTION", "MIN_MODES_COVERED",
-             "MODE_SHARE", "HOPELESS_NEAR_FRACTION", "TAIL", "MIN_TAIL_LOSS", "MAX_TAIL_LOSS", "DIGITS_SAMPLES",
-             "MIN_DIGIT_CLASSES", "MIN_DIGIT_CONFIDENCE", "MAX_DIGIT_FRECHET", "MAX_UNTRAINED_NEAR_FRACTION")
-    copy_names = ("COPY_DISTANCE", "MAX_COPY_FRACTION", "MIN_WEIGHT_EFFECT", "REPEAT_TOLERANCE", "MIN_INPUT_SPREAD")
-    return {**{name: getattr(gan, name) for name in names}, **{name: getattr(copies, name) for name in copy_names}}
+    names = {gan: ("RING_STEPS", "RING_BATCH", "CHECKER_SEEDS", "NEAR_RADIUS", "MIN_NEAR_FRACTION",
+                   "MIN_MODES_COVERED", "MODE_SHARE", "HOPELESS_NEAR_FRACTION", "TAIL", "MIN_TAIL_LOSS",
+                   "MAX_TAIL_LOSS", "MAX_UNTRAINED_NEAR_FRACTION"),
+             gan_digits: ("DIGITS_SAMPLES", "MIN_DIGIT_CLASSES", "MIN_DIGIT_CONFIDENCE", "MAX_DIGIT_FRECHET"),
+             copies: ("COPY_DISTANCE", "MAX_COPY_FRACTION", "MIN_WEIGHT_EFFECT", "REPEAT_TOLERANCE",
+                      "MIN_INPUT_SPREAD")}
+    return {name: getattr(module, name) for module, module_names in names.items() for name in module_names}
 
 
 def write_report(path: Path, backend: str, results: list[dict], minutes: float | None) -> dict:

@@ -1,4 +1,5 @@
-"""Checks for the gan_debug assignment: GAN training steps, the ring of Gaussians, digit samples.
+"""Checks for the gan_debug assignment: GAN training steps and the ring of Gaussians (Questions 1-3; the digits
+of Question 4 are in gan_digits.py).
 
 Unlike the other check modules, the helpers at the top of this file call the student's functions (on
 checker proxies or, under plain Otter, on the real objects): a GAN can only be judged by training one.
@@ -16,15 +17,11 @@ import numpy as np
 
 from autograder.checks.base import CheckFailed, fmt
 from autograder.checks.copies import (
-                                       CopyVerdict,
                                        Dependence,
-                                       copy_problem,
-                                       copy_verdict,
                                        dependence_problem,
                                        model_dependence,
                                        weights,
 )
-from autograder.checks.digits import DigitsQuality, all_real_digits, digits_quality
 from autograder.testing import memo, record_artifact
 
 # The ring of the notebook: 8 Gaussians of standard deviation 0.05 on a circle of radius 2.
@@ -49,13 +46,6 @@ MIN_TAIL_LOSS, MAX_TAIL_LOSS = 0.05, 5.0
 MAX_UNTRAINED_NEAR_FRACTION = 0.1
 DEPENDENCE_SAMPLES = 256      # the latent vectors the dependence checks feed the generators
 
-# Question 4: the notebook's digits generator, judged by the classifier of autograder/checks/digits.py.
-DIGITS_SAMPLES = 1000
-DIGITS_LATENT_DIM = 16        # the notebook's
-MAX_LATENT_DIM = 4096         # what the checker draws latent vectors for at most
-MIN_DIGIT_CLASSES = 7
-MIN_DIGIT_CONFIDENCE = 0.6
-MAX_DIGIT_FRECHET = 15.0
 
 
 # -- driving the student's code --------------------------------------------------------------------------
@@ -142,12 +132,6 @@ def ring_run_passes(near_fraction: float, modes_covered: int, d_tail: float, g_t
     stored runs with it)."""
     return (not balance_problem(d_tail, g_tail) and near_fraction >= MIN_NEAR_FRACTION
             and modes_covered >= MIN_MODES_COVERED)
-
-
-def digits_pass(classes_covered: int, mean_confidence: float, frechet: float) -> bool:
-    """Whether digit samples pass every Question 4 check."""
-    return (classes_covered >= MIN_DIGIT_CLASSES and mean_confidence >= MIN_DIGIT_CONFIDENCE
-            and frechet <= MAX_DIGIT_FRECHET)
 
 
 def ring_quality(samples: np.ndarray) -> tuple[float, list[int]]:
@@ -318,94 +302,3 @@ def check_made_by_training(run: RingRun) -> None:
     """Good samples earn the quality points only when the checker's training of the generator made them."""
     if run.shortcut:
         raise CheckFailed(f"{run.shortcut} {run.describe()}")
-
-
-def latent_size(generator) -> int:
-    """The length of the latent vectors the generator takes: its input shape's last entry, 1 to MAX_LATENT_DIM."""
-    try:
-        latent_dim = int(generator.input_shape[-1])
-    except (AttributeError, TypeError, ValueError, IndexError):
-        raise CheckFailed("digits_generator should be a Keras model whose input is a batch of latent vectors") from None
-    if not 1 <= latent_dim <= MAX_LATENT_DIM:  # the checker draws the vectors: a huge size is refused, not allocated
-        raise CheckFailed(f"digits_generator takes latent vectors of {latent_dim} numbers; the notebook's take "
-                          f"{DIGITS_LATENT_DIM} (at most {MAX_LATENT_DIM} are accepted)")
-    return latent_dim
-
-
-def digits_samples(generator, n: int, seed: int = 404) -> np.ndarray:
-    """n samples of the student's digits generator as images (n, 64) with pixels in [0, 1]."""
-    z = np.random.default_rng(seed).normal(size=(n, latent_size(generator))).astype("float32")
-    pixels = np.asarray(generator.predict_on_batch(z), dtype=float)
-    if pixels.size != n * 64 or pixels.shape[0] != n:
-        raise CheckFailed(f"digits_generator should map {n} latent vectors to {n} images of 64 pixels, shape "
-                          f"({n}, 64), but it returned shape {pixels.shape}")
-    if not np.all(np.isfinite(pixels)):
-        raise CheckFailed("digits_generator's pixels are not all finite numbers (NaN or infinity)")
-    return np.clip((pixels.reshape(n, 64) + 1.0) / 2.0, 0.0, 1.0)
-
-
-@dataclass(frozen=True)
-class DigitsRun:
-    """The classifier's view of the digits generator's samples, and whether they are the generator's own."""
-
-    quality: DigitsQuality
-    copies: CopyVerdict
-    dependence: Dependence
-
-    @property
-    def shortcut(self) -> str:
-        """Why the samples are not the generator's own work ('' when they are)."""
-        return (copy_problem(self.copies, "samples", "scikit-learn's digits")
-                or dependence_problem(self.dependence, "digits_generator", "latent vectors"))
-
-
-def digits_run(digits_generator) -> DigitsRun:
-    """1,000 samples of the digits generator judged by the classifier, for copies, and for where they come from."""
-    images = digits_samples(digits_generator, DIGITS_SAMPLES)
-    z = np.random.default_rng(405).normal(size=(DEPENDENCE_SAMPLES, latent_size(digits_generator)))
-    return DigitsRun(digits_quality(images), copy_verdict(images, all_real_digits()),
-                     model_dependence(digits_generator, z.astype("float32")))
-
-
-def digits_verdict(digits_generator) -> DigitsRun:
-    """digits_run, once per submission (Question 4's tests share it), with samples for the feedback page."""
-    def judge() -> DigitsRun:
-        run = digits_run(digits_generator)
-        record_artifact("samples", digits_samples(digits_generator, 32).reshape(-1, 8, 8))
-        return run
-
-    return memo("gan_debug.digits_verdict", judge)
-
-
-def check_digits_made_by_generator(run: DigitsRun) -> None:
-    if run.shortcut:
-        raise CheckFailed(run.shortcut)
-
-
-def check_digit_classes(run: DigitsRun) -> None:
-    quality = run.quality
-    if quality.classes_covered < MIN_DIGIT_CLASSES:
-        raise CheckFailed(
-            f"the classifier sees {quality.classes_covered} of the 10 digit classes among 1,000 samples (samples per "
-            f"class: {quality.class_counts}); a working digits GAN covers at least {MIN_DIGIT_CLASSES}. Few classes "
-            f"mean mode collapse: the generator draws a few digits whatever its input")
-    check_digits_made_by_generator(run)
-
-
-def check_digit_confidence(run: DigitsRun) -> None:
-    quality = run.quality
-    if quality.mean_confidence < MIN_DIGIT_CONFIDENCE:
-        raise CheckFailed(
-            f"the classifier's mean confidence that your samples are digits is {quality.mean_confidence:.0%} (it calls "
-            f"{quality.junk_fraction:.0%} of them 'not a digit'); on a working GAN's samples it is at least "
-            f"{MIN_DIGIT_CONFIDENCE:.0%}")
-    check_digits_made_by_generator(run)
-
-
-def check_digit_frechet(run: DigitsRun) -> None:
-    quality = run.quality
-    if quality.frechet > MAX_DIGIT_FRECHET:
-        raise CheckFailed(
-            f"the Fréchet distance between the classifier's features of your samples and of real test digits is "
-            f"{fmt(quality.frechet)}; a working GAN reaches {fmt(MAX_DIGIT_FRECHET)} or less (noise scores about 135)")
-    check_digits_made_by_generator(run)
