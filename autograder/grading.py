@@ -8,10 +8,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from autograder import __version__
-from autograder.assignment import Assignment, Manifest, UnknownStudent
+from autograder.assignment import Assignment, Manifest
 from autograder.bridge import Bridge, KernelDied
 from autograder.checker import failed_question, load_tests, missing_names, run_question
 from autograder.ingest import Submission
+from autograder.job import trusted_values
 from autograder.kernel import KernelLimits
 from autograder.kernel_pool import KernelBudget, WarmKernels, keras_backend, prepare_kernel
 from autograder.notebook import InvalidNotebook, plan_run, read_submission
@@ -111,11 +112,7 @@ def grade_submission(assignment: Assignment, manifest: Manifest, submission: Sub
     options = options or GradingOptions()
     tests = tests or load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
     if trusted is None and not refusal:
-        try:
-            trusted = {q.name: _trusted_arguments(assignment, options, submission, q.name)
-                       for q in manifest.autograded}
-        except UnknownStudent as error:
-            refusal = str(error)
+        trusted, refusal = trusted_values(assignment, manifest, submission.student, options.scale)
     result = _grade_once(assignment, manifest, submission, options, tests, kernels, trusted, refusal)
     if result.status != "grader-overloaded":
         return result
@@ -251,14 +248,6 @@ def grading_failed(batch, submission: Submission, error: BaseException) -> Submi
                                  "please report it")
     result.questions = [failed_question(batch.tests[q.name], "not graded") for q in manifest.autograded]
     return result
-
-
-def _trusted_arguments(assignment: Assignment, options: GradingOptions, submission: Submission,
-                       question: str) -> dict:
-    """What the checker gives a question's tests itself, never read from the notebook: the grading ``scale``
-    (which data the tests measure on) and an exam variant's parameters (recomputed from the roster and the exam's
-    secret)."""
-    return {"scale": options.scale, **assignment.trusted_arguments(submission.student, question)}
 
 
 def _check(test_file, bridge: Bridge, trusted: dict) -> QuestionResult:

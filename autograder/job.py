@@ -95,16 +95,22 @@ def resolved(options):
     return replace(options, keras_backend=backend, image=image, gpu=None)
 
 
+def trusted_values(assignment: Assignment, manifest: Manifest, student: str, scale: str) -> tuple[dict, str]:
+    """What the checker gives each question's tests itself, never read from the notebook: the grading ``scale``
+    (which data the tests measure on) and an exam variant's parameters (recomputed from the roster and the exam's
+    secret); and why the student is refused ('' unless the roster does not know them)."""
+    try:
+        return {q.name: {"scale": scale, **assignment.trusted_arguments(student, q.name)}
+                for q in manifest.autograded}, ""
+    except UnknownStudent as error:
+        return {}, str(error)
+
+
 def plan_job(assignment: Assignment, manifest: Manifest, submission: Submission, options) -> GradingJob:
     """The job for one submission: its trusted values computed here (an exam variant from the roster and the
     secret), never on the worker and never from the notebook."""
     options = resolved(options)
-    refusal = ""
-    try:
-        trusted = {q.name: {"scale": options.scale, **assignment.trusted_arguments(submission.student, q.name)}
-                   for q in manifest.autograded}
-    except UnknownStudent as error:
-        trusted, refusal = {}, str(error)
+    trusted, refusal = trusted_values(assignment, manifest, submission.student, options.scale)
     # through JSON: the job's values are exactly what a worker elsewhere would get
     trusted = json.loads(json.dumps(trusted))
     return GradingJob(submission.student, submission.name, submission.content_hash, submission.submitted_at,
