@@ -17,7 +17,6 @@ The bounds, and the numbers of the corpus they were chosen from, are in the rubr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,17 +123,13 @@ class Dependence:
     restore_gap: float      # weights restored: the largest difference from the first outputs, over their spread
 
 
-def model_dependence(model, inputs: np.ndarray, seed: int = 7,
-                     predict: Callable | None = None) -> Dependence:
-    """Run ``model`` on ``inputs`` twice, with random weights, and with its weights restored.
+def model_dependence(model, inputs: np.ndarray, seed: int = 7) -> Dependence:
+    """Run ``model.predict_on_batch`` on ``inputs`` twice, with random weights, and with its weights restored.
 
-    The weights are restored before this returns, whatever happens. ``predict(model, inputs)`` defaults to
-    ``model.predict_on_batch(inputs)``.
+    The weights are restored before this returns, whatever happens.
     """
-    predict = predict or (lambda m, x: m.predict_on_batch(x))
-
     def outputs() -> np.ndarray:
-        values = np.asarray(predict(model, inputs), dtype=float).reshape(len(inputs), -1)
+        values = np.asarray(model.predict_on_batch(inputs), dtype=float).reshape(len(inputs), -1)
         if not np.all(np.isfinite(values)):
             raise CheckFailed("the model's outputs are not all finite numbers (NaN or infinity)")
         return values
@@ -183,9 +178,8 @@ def dependence_problem(dependence: Dependence, what: str, inputs: str) -> str:
     return ""
 
 
-def check_made_by_model(model, inputs: np.ndarray, what: str, inputs_name: str,
-                        predict: Callable | None = None) -> None:
+def check_made_by_model(model, inputs: np.ndarray, what: str, inputs_name: str) -> None:
     """Fails unless ``model``'s outputs on ``inputs`` are a deterministic function of its input and its weights."""
-    problem = dependence_problem(model_dependence(model, inputs, predict=predict), what, inputs_name)
+    problem = dependence_problem(model_dependence(model, inputs), what, inputs_name)
     if problem:
         raise CheckFailed(problem)
