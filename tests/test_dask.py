@@ -115,6 +115,28 @@ def test_systemexit_in_a_test_and_a_task_that_kills_its_worker_cost_only_that_st
     cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed workers
 
 
+def test_no_task_waits_on_a_worker_behind_another_that_could_take_it_down(mini, mini_course, tmp_path, cluster,
+                                                                         monkeypatch):
+    """Tasks queued on a worker die with it: in CI, a student whose hidden test crashed the worker took the student
+    queued behind them down too (recorded as a grader error). At most one task per worker thread is out at a time."""
+    assignment, _ = mini
+    submitted, submit = [], cluster.client.submit
+
+    def counting_submit(*args, **kwargs):
+        submitted.append(sum(not future.done() for future in submitted_futures))
+        future = submit(*args, **kwargs)
+        submitted_futures.append(future)
+        return future
+
+    submitted_futures = []
+    monkeypatch.setattr(cluster.client, "submit", counting_submit)
+    names = ("alice", "bob", "carol", "dave", "erin")  # no digits: Dask groups "s1", "s2" as one task group
+    submissions = [as_submission(mini_notebook(mini_course, MINI_GOOD), name) for name in names]
+    results = grade_batch(assignment, submissions, tmp_path / "out", GradingOptions(), scheduler=cluster)
+    assert [(r.status, r.total) for r in results] == [("ok", 4)] * len(names)
+    assert len(submitted) == len(names) and max(submitted) < 2, submitted  # two workers of one thread each
+
+
 def test_an_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(RuntimeError, match="cannot reach the Dask scheduler"):
         DaskScheduler(f"tcp://127.0.0.1:{free_port()}", connect_timeout_s=2)

@@ -32,33 +32,52 @@ class DaskScheduler:
     def run(self, batch: Batch, jobs: list) -> Iterator[SubmissionResult]:
         """Each task receives one job's JSON and returns its result's JSON. A job that needs a GPU runs on a worker
         that offers one (``dask worker --resources GPU=1``, with its ``CUDA_VISIBLE_DEVICES``). A task that errs (its
-        worker died, say) is recorded as that student's failed result; the rest go on."""
+        worker died, say) is recorded as that student's failed result; the rest go on.
+
+        No more tasks are in the cluster than it has slots (worker threads, or GPUs) to run them: a task queued on
+        a worker behind another would die with it if the other's student crashed the worker, and be recorded as a
+        failure of a student who did nothing wrong. The slots are counted again as tasks finish, so workers that
+        join while the batch runs get work."""
         from distributed import as_completed
 
         from autograder.grading import grading_failed
 
-        if any(job.options.needs_gpu for job in jobs) and not self._gpu_workers():
+        gpu = any(job.options.needs_gpu for job in jobs)
+        if gpu and not self._slots(gpu):
             raise RuntimeError("--gpus asks for GPU workers, but no worker of the Dask cluster offers one; start "
                                "them with `dask worker ADDRESS --resources GPU=1` and one CUDA_VISIBLE_DEVICES each")
-        futures = {}
-        for index, job in enumerate(jobs):
-            future = self.client.submit(run_job_task, json.dumps(job.to_json()), pure=False,
-                                        key=f"grade-{job.student}-{index}",
-                                        resources={"GPU": 1} if job.options.needs_gpu else None)
-            futures[future.key] = future, job
-        for future in as_completed([future for future, _ in futures.values()]):
-            job = futures[future.key][1]
+        waiting = list(enumerate(jobs))[::-1]
+        running = as_completed()
+        owners = {}
+
+        def fill() -> None:
+            while waiting and len(owners) < max(1, self._slots(gpu)):
+                index, job = waiting.pop()
+                future = self.client.submit(run_job_task, json.dumps(job.to_json()), pure=False,
+                                            key=f"grade-{job.student}-{index}",
+                                            resources={"GPU": 1} if job.options.needs_gpu else None)
+                owners[future.key] = job
+                running.add(future)
+
+        fill()
+        for future in running:
+            job = owners.pop(future.key)
             try:
                 result = SubmissionResult.from_json(json.loads(future.result()))
             except KeyboardInterrupt:
                 raise
             except BaseException as error:  # noqa: BLE001 - KilledWorker, a worker's error, a malformed answer
                 result = grading_failed(batch, job.submission(), error)
+            future.release()
+            fill()
             yield result  # outside the try: a GeneratorExit thrown in here must end the generator
 
-    def _gpu_workers(self) -> int:
+    def _slots(self, gpu: bool) -> int:
+        """How many tasks the cluster can run at once: its worker threads, or the GPUs its workers offer."""
         workers = self.client.scheduler_info().get("workers", {}).values()
-        return sum(1 for worker in workers if worker.get("resources", {}).get("GPU"))
+        if gpu:
+            return sum(int(worker.get("resources", {}).get("GPU", 0)) for worker in workers)
+        return sum(int(worker.get("nthreads", 1)) for worker in workers)
 
     def close(self) -> None:
         self.client.close()
