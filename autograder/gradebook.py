@@ -146,6 +146,30 @@ def spreadsheet_row(cells: Iterable, number: Callable[[float], str]) -> list:
     return row
 
 
+CURRENT = ("SELECT result FROM submissions WHERE id IN (SELECT MAX(id) FROM submissions GROUP BY student) "
+           "ORDER BY student")  # each student's newest result
+
+
+def read_current(out: Path, assignment: str) -> list[dict]:
+    """Each student's most recently graded result, as its recorded JSON, from OUT's gradebook opened read-only
+    (for reports: reading changes nothing, not even an old gradebook's schema)."""
+    path = Path(out) / DATABASE
+    if not path.is_file():
+        raise OutputError(f"{path} does not exist; give the folder that `autograder grade ... --out` wrote")
+    try:
+        db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            owner = db.execute("SELECT value FROM meta WHERE key = 'assignment'").fetchone()
+            rows = db.execute(CURRENT).fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        raise OutputError(f"{path} is not a gradebook we can read ({error})") from None
+    if owner and owner[0] != assignment:
+        raise OutputError(f"{path} holds grades of assignment {owner[0]!r}, not {assignment!r}")
+    return [json.loads(text) for (text,) in rows]
+
+
 class Gradebook:
     """The grades of one assignment in one output folder."""
 
@@ -220,8 +244,7 @@ class Gradebook:
 
     def current_results(self) -> list[SubmissionResult]:
         """Each student's most recently graded submission."""
-        rows = self.db.execute("SELECT result FROM submissions WHERE id IN "
-                               "(SELECT MAX(id) FROM submissions GROUP BY student) ORDER BY student").fetchall()
+        rows = self.db.execute(CURRENT).fetchall()
         return [SubmissionResult.from_json(json.loads(row[0])) for row in rows]
 
     def export(self, questions: list[str]) -> Path:

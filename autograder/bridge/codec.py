@@ -24,7 +24,6 @@ import math
 
 import numpy
 
-WIRE_VERSION = 1
 MAX_DEPTH = 64
 _SCALARS = (bool, int, str, type(None))
 

@@ -3,7 +3,7 @@
 Who a submission belongs to comes from the LMS, never from the student. Each path the tutor names is a source:
 a notebook named directly is the student its name says (a Canvas or Moodle name, else its stem); a folder or a
 zip is a container, and only its root, its top-level entries, says whose each upload is:
-  Canvas      doejane_LATE_12345_6789012_temperature-1.ipynb   name, late mark, user id, attachment id, own name
+  Canvas      doejane_LATE_12345_6789012_temperature-1.ipynb   name, late mark (unread), user, attachment id, own name
               doejane_12345_6789012_project.zip                a student's zip: all of it is theirs
   Moodle      Jane Doe_4711_assignsubmission_file_/hw.ipynb     full name, participant id, plugin
               Jane Doe_4711_assignsubmission_file_hw.ipynb      the flat download
@@ -60,7 +60,6 @@ class Submission:
     modified: float = 0.0  # file or zip-entry time, epoch seconds: for people only, the student can set it
     display_name: str = ""  # the person's name where the LMS gives one
     submitted_at: float | None = None  # epoch seconds, only where the LMS records it (Gradescope)
-    late: bool | None = None  # whether the LMS marked it late (Canvas); None where the format does not say
 
     @property
     def content_hash(self) -> str:
@@ -346,7 +345,7 @@ def _one_per_student(run: Run) -> list[Submission]:
         best = max(group, key=lambda c: c.rank)  # the one that kept its bytes
         identity = best.identity
         kept.append(Submission(student, best.origin, best.data, best.modified, identity.display_name,
-                               identity.submitted_at, identity.late))
+                               identity.submitted_at))
         for other in group:
             if other is not best:
                 run.warn(f"{_who(student, identity.display_name)}: graded {best.origin}, dropped {other.origin} "

@@ -26,7 +26,6 @@ class Identity:
     student: str
     display_name: str = ""
     submitted_at: float | None = None
-    late: bool | None = None
     attempt: float = 0.0  # the format's own order of attempts (Canvas attachment ids grow)
 
 
@@ -41,8 +40,7 @@ def identities_by_name(node: Node, gradescope: dict[str, dict] | None = None) ->
     if moodle := MOODLE_NAME.fullmatch(node.name):  # the online-text plugin holds typed text, never notebooks
         return [Identity(moodle["id"], printable(moodle["name"].strip()))] if moodle["plugin"] == "file" else []
     if canvas := CANVAS_NAME.fullmatch(node.name):
-        return [Identity(canvas["id"], printable(canvas["name"].strip()), late=bool(canvas["late"]),
-                         attempt=float(canvas["attachment"]))]
+        return [Identity(canvas["id"], printable(canvas["name"].strip()), attempt=float(canvas["attachment"]))]
     if node.kind == "file" and node.suffix not in (".ipynb", ".zip"):
         return []  # the tutor's notes.txt beside the class
     name = PurePosixPath(node.name).stem if node.kind != "folder" else node.name

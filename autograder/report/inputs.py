@@ -11,13 +11,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime
-import json
 import math
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.gradebook import DATABASE
+from autograder.gradebook import OutputError, read_current
 from autograder.results import SubmissionResult
 from autograder.rubric import Rubric
 
@@ -33,7 +31,6 @@ class GradedSubmission:
     result: SubmissionResult
     submitted_at: datetime.datetime | None = None
     display_name: str = ""
-    email: str = ""
 
     @property
     def student(self) -> str:
@@ -49,29 +46,16 @@ _RESULT_FIELDS = {f.name for f in dataclasses.fields(SubmissionResult)}
 
 def read_gradebook(grade_dir: Path, assignment: str, timezone: datetime.tzinfo) -> list[GradedSubmission]:
     """Each student's newest row of GRADE_DIR/gradebook.sqlite (as ``Gradebook.current_results`` picks them)."""
-    path = Path(grade_dir) / DATABASE
-    if not path.is_file():
-        raise ReportError(f"{path} does not exist; give the folder that `autograder grade ... --out` wrote")
     try:
-        db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
-        try:
-            owner = db.execute("SELECT value FROM meta WHERE key = 'assignment'").fetchone()
-            rows = db.execute("SELECT result FROM submissions WHERE id IN "
-                              "(SELECT MAX(id) FROM submissions GROUP BY student) ORDER BY student").fetchall()
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as error:
-        raise ReportError(f"{path} is not a gradebook we can read ({error})") from None
-    if owner and owner[0] != assignment:
-        raise ReportError(f"{path} holds grades of assignment {owner[0]!r}, not {assignment!r}")
+        recorded = read_current(grade_dir, assignment)
+    except OutputError as error:
+        raise ReportError(str(error)) from None
     submissions = []
-    for (text,) in rows:
-        data = json.loads(text)
+    for data in recorded:
         known = {key: value for key, value in data.items() if key in _RESULT_FIELDS or key in ("schema", "questions")}
         result = SubmissionResult.from_json(known)
         submitted_at = _time(data.get("submitted_at"), timezone)
-        submissions.append(GradedSubmission(result, submitted_at, str(data.get("display_name") or ""),
-                                            str(data.get("email") or "")))
+        submissions.append(GradedSubmission(result, submitted_at, str(data.get("display_name") or "")))
     return submissions
 
 

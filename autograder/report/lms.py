@@ -28,14 +28,16 @@ CANVAS_POINTS_POSSIBLE = "    Points Possible"
 # columns (with the offline grading worksheet and feedback comments enabled); "Upload grading worksheet"
 # matches rows by Identifier ("Participant N", N the participant id that also names the submission
 # folders of a Moodle download) and reads Grade and Feedback comments. (mod/assign/feedback/offline)
-MOODLE_COLUMNS = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+# Its "Email address" column is left out: no download we read gives one, and the upload does not need it.
+MOODLE_COLUMNS = ["Identifier", "Full name", "Status", "Grade", "Maximum Grade",
                   "Grade can be changed", "Last modified (submission)", "Online text", "Last modified (grade)",
                   "Feedback comments"]
 MOODLE_DATE = "%A, %d %B %Y, %I:%M %p"  # userdate()'s default, as the worksheet shows dates
 
 # Gradescope: Assignment > Manage Scores / "Upload scores" reads a CSV with a header line that has an
 # Email or SID column and a score column; Name is shown for checking. (Gradescope Help, "Uploading scores")
-GRADESCOPE_COLUMNS = ["Name", "SID", "Email", "Total Score"]
+# The SID is the student id we graded under, so no Email column (which we could only leave empty).
+GRADESCOPE_COLUMNS = ["Name", "SID", "Total Score"]
 
 
 def write_lms_files(folder: Path, grades: pd.DataFrame, submissions: list[GradedSubmission], rubric: Rubric,
@@ -70,7 +72,7 @@ def _moodle(path: Path, grades: pd.DataFrame, people: dict[str, GradedSubmission
         for row in grades.to_dict("records"):
             person = people[row['student']]
             submitted = person.submitted_at.astimezone().strftime(MOODLE_DATE) if person.submitted_at else "-"
-            writer.writerow(spreadsheet_row([f"Participant {row['student']}", person.name, person.email,
+            writer.writerow(spreadsheet_row([f"Participant {row['student']}", person.name,
                                              "Submitted for grading", row['final'], rubric.max_points, "Yes",
                                              submitted, "", now.astimezone().strftime(MOODLE_DATE),
                                              _moodle_feedback(row, rubric)], lambda points: f"{points:.2f}"))
@@ -94,7 +96,7 @@ def _gradescope(path: Path, grades: pd.DataFrame, people: dict[str, GradedSubmis
         writer.writerow(spreadsheet_row(GRADESCOPE_COLUMNS, _points))
         for row in grades.to_dict("records"):
             person = people[row['student']]
-            writer.writerow(spreadsheet_row([person.name, row['student'], person.email, row['final']], _points))
+            writer.writerow(spreadsheet_row([person.name, row['student'], row['final']], _points))
     return path
 
 
