@@ -12,9 +12,8 @@ from autograder.gradebook import Gradebook
 from autograder.grading import GradingOptions, grading_failed
 from autograder.ingest import Submission
 from autograder.job import plan_job, resolved
-from autograder.kernel_pool import remove_stale_workdirs
+from autograder.kernel_pool import kernel_sandbox, remove_stale_workdirs
 from autograder.results import SubmissionResult
-from autograder.sandbox import make_sandbox
 from autograder.scheduler import Batch, Scheduler, make_scheduler
 
 
@@ -45,8 +44,7 @@ def grade_batch(assignment: Assignment, submissions: list[Submission], out: Path
     transaction each, as they come.
     """
     options = resolved(options or GradingOptions())
-    # fail before grading anything when the sandbox cannot run here
-    make_sandbox(options.sandbox, options.limits, image=options.image)
+    kernel_sandbox(options).check()  # before grading anything: the sandbox can run here (else it says what to do)
     remove_stale_workdirs()
     manifest = ensure_built(assignment)
     batch = Batch(assignment, manifest, load_tests(assignment.tests_dir, [q.name for q in manifest.autograded]))

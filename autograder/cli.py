@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from autograder import __version__
+from autograder import __version__, sandbox
 from autograder.assignment import AssignmentError, find_assignment
 from autograder.bank import BankError
 from autograder.exam.spec import SpecError
@@ -67,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--notebook-timeout", type=float,
                        help="seconds per notebook, tests' calls included (default 900; 2400 at --scale full), "
                             "counted like --cell-timeout")
-    grade.add_argument("--sandbox", default="bubblewrap", choices=["bubblewrap", "docker", "none"],
-                       help="where kernels run (default: bubblewrap; none only for trusted notebooks)")
+    grade.add_argument("--sandbox", default=sandbox.DEFAULT, choices=list(sandbox.BACKENDS),
+                       help=f"where kernels run (default: {sandbox.DEFAULT}; none only for trusted notebooks)")
     grade.add_argument("--image", help="the grading image for --sandbox docker (default: autograder-grader:latest)")
     grade.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
     grade.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
@@ -152,8 +152,8 @@ def _grade(args) -> int:
     from autograder.batch import ensure_built, grade_batch
     from autograder.datasets import require_data
     from autograder.grading import GradingOptions
+    from autograder.kernel_pool import kernel_sandbox
     from autograder.rubric import rubric_scale
-    from autograder.sandbox import make_sandbox
     from autograder.sandbox.limits import GIB, ResourceLimits
     from autograder.scheduler import make_scheduler
 
@@ -179,7 +179,7 @@ def _grade(args) -> int:
                              sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
                              limits=limits, threads=args.threads, scale=scale, keras_backend=args.keras_backend,
                              image=args.image, needs_gpu=bool(args.gpus and args.scheduler))
-    for warning in make_sandbox(args.sandbox, limits, image=args.image).warnings():
+    for warning in kernel_sandbox(options).warnings():
         console.print(Text.assemble(("warning:", "bold yellow"), " ", warning))
     # On a Dask cluster each GPU job goes to a worker that offers one, which uses its own CUDA_VISIBLE_DEVICES
     gpus = None if args.scheduler else _gpus(args.gpus)

@@ -86,6 +86,12 @@ def require_data(scale: str, folder: Path | None = None) -> None:
             f"(`apt-get install {FASHION_MNIST_PACKAGE}`, as root) or grade with --scale small")
 
 
+def kernel_needs(scale: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """What a kernel graded at ``scale`` gets: the variable its notebook's data cell reads, and the folder of
+    Fashion-MNIST it may read at the full scale (a sandbox knows neither; it gets both in its KernelSpec)."""
+    return {SCALE_VARIABLE: scale}, ((str(FASHION_MNIST_DIR),) if scale == "full" else ())
+
+
 def read_idx(path: Path) -> np.ndarray:
     """An array from a gzipped IDX file (the MNIST format): a magic number whose last byte is the number of
     dimensions, one big-endian 32-bit size per dimension, then unsigned bytes."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from autograder.assignment import Assignment, Manifest
 from autograder.bridge import Bridge
+from autograder.datasets import kernel_needs
 from autograder.kernel import KernelSession, KernelStartError
 from autograder.kernel_setup import setup_code
 from autograder.sandbox import KernelPlace, make_sandbox
@@ -42,7 +43,7 @@ class PreparedKernel:
 
     def close(self) -> None:
         self.kernel.shutdown()
-        self.sandbox.cleanup(self.place)  # its container or its cgroup, with anything left running in it
+        self.sandbox.stop(self.place)  # its container or its cgroup, with anything left running in it
         release_folder(self.place.work)
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -50,6 +51,13 @@ class PreparedKernel:
 def keras_backend(options) -> str:
     """The kernels' Keras backend: the job's (planned), else this process's $KERAS_BACKEND, else tensorflow."""
     return options.keras_backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
+
+
+def kernel_sandbox(options):
+    """The sandbox of one kernel of these (planned) options: the job's kernel spec, with what its scale adds."""
+    environment, data = kernel_needs(options.scale)
+    return make_sandbox(options.sandbox, options.limits, gpu=options.gpu, threads=options.threads,
+                        keras_backend=keras_backend(options), image=options.image, environment=environment, data=data)
 
 
 def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> PreparedKernel:
@@ -62,9 +70,8 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> Prepa
         target = place.work / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(assignment.public_dir / relative, target)
-    sandbox = make_sandbox(options.sandbox, options.limits, gpu=options.gpu, threads=options.threads,
-                           scale=options.scale, keras_backend=keras_backend(options), image=options.image)
-    kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
+    sandbox = kernel_sandbox(options)
+    kernel = KernelSession(lambda argv: sandbox.command(argv, place), place.work, place.connection,
                            sandbox.environment(place), preexec=sandbox.preexec(),
                            prepare=lambda: sandbox.prepare(place), cpu_seconds=sandbox.cpu_seconds)
     kernel.limits.output_bytes_per_cell = options.output_bytes_per_cell

@@ -125,13 +125,13 @@ def kernel_bridge():
     """A live kernel (no sandbox) with the bridge agent installed, and a namespace-setting helper."""
     from autograder.bridge import Bridge
     from autograder.kernel import KernelSession
-    from autograder.sandbox import KernelPlace, NoSandbox
+    from autograder.sandbox import KernelPlace, make_sandbox
 
     tmp = Path(tempfile.mkdtemp(prefix="ag-test-"))
     place = KernelPlace(tmp / "work", tmp / "conn")
     place.work.mkdir()
     place.connection.mkdir()
-    sandbox = NoSandbox()
+    sandbox = make_sandbox("none")
     kernel = KernelSession(lambda argv: argv, place.work, place.connection, sandbox.environment(place))
     kernel.start()
     bridge = Bridge(kernel, call_timeout=20)

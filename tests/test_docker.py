@@ -11,10 +11,11 @@ import time
 import tomllib
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.sandbox import KernelPlace, make_sandbox
-from autograder.sandbox.docker import DEFAULT_IMAGE, Docker, DockerUnavailable
+from autograder.sandbox.docker import DEFAULT_IMAGE, DockerUnavailable
 from autograder.sandbox.limits import GIB, ResourceLimits
 from tests.conftest import as_submission, mini_notebook
 
@@ -47,7 +48,7 @@ def split(command, image):
 def test_the_container_has_no_network_no_privileges_and_only_the_kernels_folders(place, docker_client):
     limits = ResourceLimits(address_space_bytes=3 * GIB, processes=100, file_size_bytes=GIB // 2, cpu_seconds=77,
                             open_files=500, memory_bytes=5 * GIB, tmp_bytes=GIB // 4, cpus=1.5)
-    sandbox = Docker(limits, image="course/grader:1")
+    sandbox = make_sandbox("docker", limits, image="course/grader:1")
     options, inside = split(sandbox.run_command(kernel_argv(place), place), "course/grader:1")
 
     assert {"--rm", "--init", "--read-only"} <= set(options)
@@ -72,7 +73,7 @@ def test_the_container_has_no_network_no_privileges_and_only_the_kernels_folders
 
 
 def test_the_kernel_environment_travels_in_env_flags_without_the_hosts_path(place, docker_client):
-    options, _ = split(Docker(None, image="img").run_command(kernel_argv(place), place), "img")
+    options, _ = split(make_sandbox("docker", image="img").run_command(kernel_argv(place), place), "img")
     env = dict(value.split("=", 1) for value in values(options, "--env"))
     for name in ("HOME", "KERAS_HOME", "MPLCONFIGDIR", "IPYTHONDIR"):
         assert env[name].startswith(str(place.work)), name
@@ -82,8 +83,8 @@ def test_the_kernel_environment_travels_in_env_flags_without_the_hosts_path(plac
 
 
 def test_a_gpu_is_passed_only_when_assigned_and_is_device_0_inside(place, docker_client):
-    sandbox = Docker(ResourceLimits(address_space_bytes=8 * GIB, memory_bytes=8 * GIB), image="img", gpu="3",
-                     threads=4)
+    sandbox = make_sandbox("docker", ResourceLimits(address_space_bytes=8 * GIB, memory_bytes=8 * GIB), image="img",
+                           gpu="3", threads=4)
     options, inside = split(sandbox.run_command(kernel_argv(place), place), "img")
     env = dict(value.split("=", 1) for value in values(options, "--env"))
     assert values(options, "--gpus") == ["device=3"]
@@ -94,25 +95,26 @@ def test_a_gpu_is_passed_only_when_assigned_and_is_device_0_inside(place, docker
 
 
 def test_without_a_memory_limit_there_is_neither_cgroup_nor_address_space_cap(place, docker_client):
-    options, inside = split(Docker(ResourceLimits(address_space_bytes=None, memory_bytes=None), image="img")
-                            .run_command(kernel_argv(place), place), "img")
+    unlimited = make_sandbox("docker", ResourceLimits(address_space_bytes=None, memory_bytes=None), image="img")
+    options, inside = split(unlimited.run_command(kernel_argv(place), place), "img")
     assert "--memory" not in options and "--memory-swap" not in options
     assert inside[0] == "python"
 
 
 def test_each_kernel_has_its_own_container_found_again_from_its_folders(tmp_path, docker_client):
-    sandbox = Docker(None)
+    sandbox = make_sandbox("docker")
     first, second = (KernelPlace(tmp_path / n / "work", tmp_path / n / "conn") for n in ("a", "b"))
     assert sandbox.container_name(first) != sandbox.container_name(second)
-    assert sandbox.container_name(first) == Docker(None).container_name(KernelPlace(first.work, first.connection))
+    again = KernelPlace(first.work, first.connection)
+    assert sandbox.container_name(first) == make_sandbox("docker").container_name(again)
     assert re.fullmatch(r"autograder-[0-9a-f]{16}", sandbox.container_name(first))
 
 
 def test_the_docker_client_runs_under_the_watchdog_with_its_own_environment(place, docker_client, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///run/user/1000/docker.sock")
-    sandbox = Docker(None, image="img")
+    sandbox = make_sandbox("docker", image="img")
     argv = kernel_argv(place)
-    assert sandbox.wrap(argv, place) == [sys.executable, "-m", "autograder.sandbox.docker",
+    assert sandbox.command(argv, place) == [sys.executable, "-m", "autograder.sandbox.docker",
                                          sandbox.container_name(place), "--", *sandbox.run_command(argv, place)]
     client = sandbox.environment(place)
     assert client["DOCKER_HOST"] == "unix:///run/user/1000/docker.sock" and client["PATH"] == os.environ["PATH"]
@@ -127,8 +129,8 @@ def test_a_killed_client_leaves_no_container_behind(place, tmp_path, monkeypatch
     fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nif [ "$1" = run ]; then exec sleep 60; fi\n')
     fake.chmod(0o755)
     monkeypatch.setattr(shutil, "which", lambda name: str(fake) if name == "docker" else None)
-    sandbox = Docker(None, image="img")
-    client = subprocess.Popen(sandbox.wrap(kernel_argv(place), place), cwd=place.work,
+    sandbox = make_sandbox("docker", image="img")
+    client = subprocess.Popen(sandbox.command(kernel_argv(place), place), cwd=place.work,
                               env=sandbox.environment(place), start_new_session=True)
     deadline = time.monotonic() + 20
     while not (calls.exists() and calls.read_text().startswith("run ")):
@@ -148,8 +150,8 @@ def test_cleanup_removes_the_container_and_ignores_errors(place, tmp_path, monke
     fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\necho "No such container" >&2\nexit 1\n')
     fake.chmod(0o755)
     monkeypatch.setattr(shutil, "which", lambda name: str(fake) if name == "docker" else None)
-    sandbox = Docker(None)
-    sandbox.cleanup(place)
+    sandbox = make_sandbox("docker")
+    sandbox.stop(place)
     assert calls.read_text() == f"rm --force {sandbox.container_name(place)}\n"
 
 
@@ -165,20 +167,20 @@ def test_the_image_name_comes_from_the_job(monkeypatch, docker_client):
     assert resolved(GradingOptions(sandbox="docker", image="course/grader:3")).image == "course/grader:3"
     assert resolved(GradingOptions(sandbox="bubblewrap")).image is None  # no image: changing it regrades nothing
     sandbox = make_sandbox("docker", ResourceLimits(processes=64), gpu="1", threads=2, image="course/grader:2")
-    assert (sandbox.name, sandbox.image, sandbox.gpu, sandbox.threads, sandbox.limits.processes) == \
+    assert (sandbox.name, sandbox.image, sandbox.gpu, sandbox.spec.threads, sandbox.limits.processes) == \
         ("docker", "course/grader:2", "1", 2, 64)
 
 
 def test_without_a_docker_client_the_backend_refuses_and_says_what_to_do(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(DockerUnavailable, match="docker client is not installed") as refused:
-        make_sandbox("docker")
+        make_sandbox("docker").check()
     assert isinstance(refused.value, RuntimeError) and "docker build -f grader.Dockerfile" in str(refused.value)
 
 
 def test_prepare_gives_the_folders_to_the_kernels_user(place, docker_client):
     (place.work / "student.ipynb").write_text("{}")
-    Docker(None).prepare(place)
+    make_sandbox("docker").prepare(place)
     owner = 1000 if os.geteuid() == 0 else os.getuid()
     assert {path.stat().st_uid for path in (place.work, place.connection, place.work / "student.ipynb")} == {owner}
 
@@ -203,19 +205,57 @@ def test_the_image_is_built_on_the_tensorflow_that_pyproject_asks_for():
     assert re.search(r"^USER 1000:1000$", dockerfile, re.MULTILINE)
 
 
+FAKE_DOCKER = {  # what a docker client prints where the engine is stopped, or where the image was never built
+    "engine stopped": 'case "$1" in version) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock.'
+                      ' Is the docker daemon running?" >&2; exit 1;; esac; exit 0',
+    "image missing": 'case "$1" in version) echo 28.2.2;; image) echo "Error: No such image: $5" >&2; exit 1;; esac',
+}
+
+
+@pytest.mark.parametrize("case", FAKE_DOCKER)
+def test_a_stopped_engine_or_a_missing_image_stops_grading_before_any_student(case, mini, mini_course, tmp_path,
+                                                                               monkeypatch):
+    from autograder.batch import grade_batch
+    from autograder.grading import GradingOptions
+
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "docker").write_text("#!/bin/sh\n" + FAKE_DOCKER[case] + "\n")
+    (folder / "docker").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    assignment, _ = mini
+    expected = {"engine stopped": r"the Docker engine does not answer \(Cannot connect.*\); start it",
+                "image missing": r"no image 'course/grader:7' \(it is never pulled\); build the image with "
+                                 r"`docker build -f grader.Dockerfile -t course/grader:7 \.`"}[case]
+    with pytest.raises(DockerUnavailable, match=expected):
+        grade_batch(assignment, [as_submission(mini_notebook(mini_course))], tmp_path / "out",
+                    GradingOptions(sandbox="docker", image="course/grader:7"))
+    assert not (tmp_path / "out").exists()  # nobody graded, nothing recorded to be reused
+
+
+def test_grade_says_what_to_do_and_exits_2_when_the_sandbox_cannot_run(mini_course, tmp_path, monkeypatch):
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "docker").write_text("#!/bin/sh\n" + FAKE_DOCKER["engine stopped"] + "\n")
+    (folder / "docker").chmod(0o755)
+    notebook = tmp_path / "ann.ipynb"
+    nbformat.write(mini_notebook(mini_course), notebook)
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "--root", str(mini_course), "grade", "mini",
+                           str(notebook), "--out", str(tmp_path / "out"), "--sandbox", "docker"],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PATH": f"{folder}:{os.environ['PATH']}"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "the Docker engine does not answer" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
 # -- end to end, where a Docker engine runs ---------------------------------------------------------------------
 def docker_engine_problem() -> str | None:
-    docker = shutil.which("docker")
-    if docker is None:
-        return "no docker client here"
+    """Why the end-to-end tests cannot run here (the backend's own check), or None."""
     try:
-        if subprocess.run([docker, "info"], capture_output=True, timeout=30).returncode != 0:
-            return "no Docker engine here (`docker info` fails)"
-    except subprocess.TimeoutExpired:
-        return "the Docker engine does not answer `docker info`"
-    image = os.environ.get("AUTOGRADER_DOCKER_IMAGE") or DEFAULT_IMAGE
-    if subprocess.run([docker, "image", "inspect", image], capture_output=True, timeout=30).returncode != 0:
-        return f"the image {image} is not built (`docker build -f grader.Dockerfile -t {image} .`)"
+        make_sandbox("docker", image=os.environ.get("AUTOGRADER_DOCKER_IMAGE") or DEFAULT_IMAGE).check()
+    except DockerUnavailable as error:
+        return str(error)
     return None
 
 

@@ -33,7 +33,7 @@ def run_in_fresh_kernel(code: str, output_limit: int = 1_000_000, seed: int = 7)
     place.work.mkdir()
     place.connection.mkdir()
     sandbox = make_sandbox("bubblewrap")
-    kernel = KernelSession(lambda argv: sandbox.wrap(argv, place), place.work, place.connection,
+    kernel = KernelSession(lambda argv: sandbox.command(argv, place), place.work, place.connection,
                            sandbox.environment(place), preexec=sandbox.preexec(),
                            prepare=lambda: sandbox.prepare(place))
     kernel.limits.output_bytes_per_cell = output_limit

@@ -18,7 +18,7 @@ from autograder.batch import grade_batch
 from autograder.grading import GradingOptions
 from autograder.ingest import Submission
 from autograder.kernel import KernelSession
-from autograder.sandbox import KernelPlace, NoSandbox
+from autograder.sandbox import KernelPlace, make_sandbox
 from tests.conftest import MINI_GOOD, mini_notebook
 
 HOGS = 10  # busy processes on a 2-core machine: a single-threaded cell gets about a fifth of a core
@@ -43,7 +43,7 @@ def kernel(tmp_path):
     place = KernelPlace(tmp_path / "work", tmp_path / "conn")
     place.work.mkdir()
     place.connection.mkdir()
-    session = KernelSession(lambda argv: argv, place.work, place.connection, NoSandbox().environment(place))
+    session = KernelSession(lambda argv: argv, place.work, place.connection, make_sandbox("none").environment(place))
     session.start()
     yield session
     session.shutdown()

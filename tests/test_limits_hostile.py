@@ -165,7 +165,7 @@ def test_busy_processes_in_their_own_sessions_do_not_slow_the_notebook_beside_th
 def test_the_kernels_cgroup_holds_every_process_it_started_and_goes_with_it(place):
     sandbox = make_sandbox("bubblewrap", ResourceLimits(memory_bytes=512 * MIB, processes=64))
     detach = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\ntime.sleep(600)\n"
-    child = subprocess.Popen(sandbox.wrap([sys.executable, "-c", detach], place), preexec_fn=sandbox.preexec(),
+    child = subprocess.Popen(sandbox.command([sys.executable, "-c", detach], place), preexec_fn=sandbox.preexec(),
                              env=sandbox.environment(place), start_new_session=True)
     try:
         group = sandbox.cgroup
@@ -177,7 +177,7 @@ def test_the_kernels_cgroup_holds_every_process_it_started_and_goes_with_it(plac
     finally:
         child.kill()
         child.wait()
-        sandbox.cleanup(place)
+        sandbox.stop(place)
     assert not any(folder.exists() for folder in folders)
 
 

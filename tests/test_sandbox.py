@@ -10,15 +10,15 @@ import nbformat
 import pytest
 
 from autograder.kernel_pool import KernelPlace
-from autograder.sandbox import kernel_environment, make_sandbox
-from autograder.sandbox.bubblewrap import Bubblewrap, BubblewrapMissing
+from autograder.sandbox import KernelSpec, kernel_environment, make_sandbox
+from autograder.sandbox.bubblewrap import BubblewrapMissing
 from autograder.sandbox.limits import GIB, SANDBOX_UID_BASE, ResourceLimits
 from tests.conftest import mini_notebook
 
 
 def test_the_command_line_confines_the_kernel(place):
-    sandbox = Bubblewrap()
-    command = sandbox.wrap(["python", "-m", "ipykernel_launcher"], place)
+    sandbox = make_sandbox("bubblewrap")
+    command = sandbox.command(["python", "-m", "ipykernel_launcher"], place)
     assert command[0].endswith("bwrap")
     assert "--unshare-net" in command or "--unshare-all" in command
     assert {"--unshare-pid", "--die-with-parent", "--new-session"} <= set(command) or "--unshare-all" in command
@@ -53,15 +53,16 @@ def test_each_kernel_has_a_uid_of_its_own_so_one_fork_bomb_cannot_starve_the_nex
         place.work.mkdir(parents=True)
         place.connection.mkdir()
         places.append(place)
-    hog, other = Bubblewrap(limits), Bubblewrap(limits)
+    hog, other = make_sandbox("bubblewrap", limits), make_sandbox("bubblewrap", limits)
     assert hog.uid != other.uid
     hog.prepare(places[0])
-    sleepers = subprocess.Popen(hog.wrap(["/bin/sh", "-c", "for i in $(seq 19); do sleep 30 & done; wait"], places[0]),
+    forks = ["/bin/sh", "-c", "for i in $(seq 19); do sleep 30 & done; wait"]
+    sleepers = subprocess.Popen(hog.command(forks, places[0]),
                                 preexec_fn=hog.preexec(), env=hog.environment(places[0]))
     try:
         time.sleep(1.5)  # the first kernel now holds its whole process budget
         other.prepare(places[1])
-        started = subprocess.run(other.wrap(["/bin/sh", "-c", "sleep 0.1 & sleep 0.1 & wait; echo ok"], places[1]),
+        started = subprocess.run(other.command(["/bin/sh", "-c", "sleep 0.1 & sleep 0.1 & wait; echo ok"], places[1]),
                                  preexec_fn=other.preexec(), env=other.environment(places[1]),
                                  capture_output=True, text=True, timeout=30)
         assert started.stdout.strip() == "ok", started.stderr
@@ -71,7 +72,7 @@ def test_each_kernel_has_a_uid_of_its_own_so_one_fork_bomb_cannot_starve_the_nex
 
 
 def test_the_kernel_environment_points_home_and_caches_into_its_folder(place):
-    env = kernel_environment(place)
+    env = kernel_environment(place, KernelSpec())
     for name in ("HOME", "KERAS_HOME", "MPLCONFIGDIR", "IPYTHONDIR"):
         assert env[name].startswith(str(place.work)), name
     assert env["MALLOC_ARENA_MAX"] == "2" and env["PYTHONHASHSEED"] == "0"
@@ -82,7 +83,7 @@ def test_limits_apply_inside_the_sandbox(place):
     limits = ResourceLimits(address_space_bytes=3 * GIB, processes=100, file_size_bytes=GIB // 2, cpu_seconds=77)
     sandbox = make_sandbox("bubblewrap", limits)
     sandbox.prepare(place)
-    command = sandbox.wrap(["/bin/cat", "/proc/self/limits"], place)
+    command = sandbox.command(["/bin/cat", "/proc/self/limits"], place)
     text = subprocess.run(command, capture_output=True, text=True, preexec_fn=sandbox.preexec(),
                           env=sandbox.environment(place), check=True).stdout
     rows = {line[:26].strip(): line[26:].split() for line in text.splitlines()[1:]}
@@ -97,7 +98,7 @@ def test_the_kernel_runs_unprivileged_without_network(place):
     sandbox.prepare(place)
     code = ("import os, socket\nprint(os.getuid())\n"
             "print(sorted(name for _, name in socket.if_nameindex()))")
-    command = sandbox.wrap([sys.executable, "-c", code], place)
+    command = sandbox.command([sys.executable, "-c", code], place)
     lines = subprocess.run(command, capture_output=True, text=True, preexec_fn=sandbox.preexec(),
                            env=sandbox.environment(place), check=True).stdout.splitlines()
     assert lines[0] != "0"
@@ -107,7 +108,7 @@ def test_the_kernel_runs_unprivileged_without_network(place):
 def test_without_bubblewrap_grading_refuses_unless_told_otherwise(monkeypatch, mini_course, tmp_path):
     monkeypatch.setattr("shutil.which", lambda name: None)
     with pytest.raises(BubblewrapMissing, match="--sandbox none"):
-        make_sandbox("bubblewrap")
+        make_sandbox("bubblewrap").check()
     empty_path = tmp_path / "bin"
     empty_path.mkdir()
     (tmp_path / "alice.ipynb").write_text(nbformat.writes(mini_notebook(mini_course)))

@@ -15,8 +15,8 @@ from autograder.batch import ensure_built
 from autograder.cli import main
 from autograder.grading import GradingOptions, grade_submission
 from autograder.ingest import Submission
+from autograder.kernel_pool import kernel_sandbox
 from autograder.rubric import RubricError, parse_rubric, rubric_scale
-from autograder.sandbox import NoSandbox, make_sandbox
 from tests.conftest import mini_notebook, needs_fashion_mnist
 from tests.test_kernel_setup import run_in_fresh_kernel, stop_kernels  # noqa: F401 - the fixture stops kernels
 
@@ -95,21 +95,22 @@ def test_dask_workers_get_the_scale_with_the_job(mini):
 
 
 def test_every_backend_tells_the_kernel_its_scale(place):
-    from autograder.sandbox.docker import Docker
+    def sandbox(name, scale):
+        return kernel_sandbox(GradingOptions(sandbox=name, scale=scale, image="img"))
 
-    assert NoSandbox().environment(place)["AUTOGRADER_SCALE"] == "small"
-    assert NoSandbox(scale="full").environment(place)["AUTOGRADER_SCALE"] == "full"
-    command = Docker(None, image="img", scale="full").run_command(["python"], place)
+    assert sandbox("none", "small").environment(place)["AUTOGRADER_SCALE"] == "small"
+    assert sandbox("none", "full").environment(place)["AUTOGRADER_SCALE"] == "full"
+    command = sandbox("docker", "full").run_command(["python"], place)
     assert "AUTOGRADER_SCALE=full" in command
     data = str(datasets.FASHION_MNIST_DIR)
     assert f"{data}:{data}:ro" in command  # the container reads the host's Fashion-MNIST
-    assert not any("fashion" in part for part in Docker(None, image="img").run_command(["python"], place))
+    assert not any("fashion" in part for part in sandbox("docker", "small").run_command(["python"], place))
 
 
 @needs_fashion_mnist
 def test_a_sandboxed_kernel_sees_its_scale_and_can_read_fashion_mnist(monkeypatch):
     monkeypatch.setattr("tests.test_kernel_setup.make_sandbox",
-                        lambda name: make_sandbox(name, scale="full"))
+                        lambda name: kernel_sandbox(GradingOptions(sandbox=name, scale="full")))
     run, bridge = run_in_fresh_kernel(
         "import os\nscale = os.environ['AUTOGRADER_SCALE']\n"
         "size = os.path.getsize('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz')")

@@ -1,18 +1,27 @@
-"""Where a student's kernel runs. One small interface, several backends (see ``BACKENDS``).
+"""Where a student's kernel runs. One small interface, several backends: ``BACKENDS`` names each backend's module
+and class, so adding one is one file and one line there (the CLI's ``--sandbox`` choices are its keys).
 
-A backend turns the kernel's command line into a confined one and says which environment the
-kernel gets. The grader never needs to know which backend runs.
+A backend's life: ``check()`` before grading (can it run here? if not, ``SandboxUnavailable`` says what to
+install or start), then per kernel ``prepare``, ``command`` (the kernel's command line, confined),
+``environment``, ``preexec``, and ``stop`` once the kernel has ended (remove its container or cgroup, with
+whatever it left running). Everything a backend knows comes from the job's ``KernelSpec``: it knows nothing of
+assignments, scales or data sets; the grader never needs to know which backend runs.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from autograder.datasets import SCALE_VARIABLE
+from autograder.sandbox.limits import ResourceLimits
+
+
+class SandboxUnavailable(RuntimeError):
+    """The backend cannot run on this machine; the message says what to install or start."""
 
 
 @dataclass(frozen=True)
@@ -23,13 +32,31 @@ class KernelPlace:
     connection: Path
 
 
+@dataclass(frozen=True)
+class KernelSpec:
+    """What a kernel gets, from the job: its limits, the one GPU it may use (None: CPU only), its thread count and
+    Keras backend, the container image (docker), the variables the assignment adds to its environment, and the
+    folders the assignment's data lies in (the kernel may read them, nothing more)."""
+
+    limits: ResourceLimits = field(default_factory=ResourceLimits)
+    gpu: str | None = None
+    threads: int = 1
+    keras_backend: str = "tensorflow"
+    image: str | None = None
+    environment: tuple[tuple[str, str], ...] = ()
+    data: tuple[str, ...] = ()
+
+
 class Sandbox(Protocol):
     name: str
+
+    def check(self) -> None:
+        """Raise SandboxUnavailable, saying what to install or start, unless kernels can run here."""
 
     def prepare(self, place: KernelPlace) -> None:
         """Get the kernel's folders ready (ownership, say) after the grader filled them."""
 
-    def wrap(self, argv: list[str], place: KernelPlace) -> list[str]:
+    def command(self, argv: list[str], place: KernelPlace) -> list[str]:
         """The command that runs ``argv`` confined to ``place``."""
 
     def environment(self, place: KernelPlace) -> dict[str, str]:
@@ -44,20 +71,21 @@ class Sandbox(Protocol):
     def memory_kills(self) -> int:
         """How many of the kernel's processes its memory limit killed (so a death is ``memory-limit``)."""
 
-    def cleanup(self, place: KernelPlace) -> None:
+    def stop(self, place: KernelPlace) -> None:
         """Remove what the backend made for the kernel (its container, its cgroup), once the kernel is stopped."""
 
     def warnings(self) -> list[str]:
         """Limits this host cannot enforce, told to the tutor before grading."""
 
 
-def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | None = None,
-                       threads: int = 1, scale: str = "small", keras_backend: str = "tensorflow") -> dict[str, str]:
+def kernel_environment(place: KernelPlace, spec: KernelSpec, home: str | None = None) -> dict[str, str]:
     """Variables every kernel gets: its own HOME and config folders, fixed seeds and thread counts, the one
-    GPU it may use (none: CUDA_VISIBLE_DEVICES is empty, so grading is on the CPU), the job's Keras backend and
-    the grading scale (which data the notebook loads; the hidden tests get the scale from the checker, never from
-    the kernel). Nothing comes from the grader's own environment but PATH and the locale."""
+    GPU it may use (none: CUDA_VISIBLE_DEVICES is empty, so grading is on the CPU), the job's Keras backend, and
+    what the assignment adds (the grading scale, which data the notebook loads; the hidden tests get the scale
+    from the checker, never from the kernel). Nothing comes from the grader's own environment but PATH and the
+    locale."""
     home = home or str(place.work)
+    threads = spec.threads
     keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "TZ") if name in os.environ}
     return {
         **keep,
@@ -81,7 +109,7 @@ def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | N
         "NUMEXPR_NUM_THREADS": str(threads),
         "TF_NUM_INTRAOP_THREADS": str(threads),
         "TF_NUM_INTEROP_THREADS": "1",
-        "CUDA_VISIBLE_DEVICES": gpu or "",
+        "CUDA_VISIBLE_DEVICES": spec.gpu or "",
         "TF_FORCE_GPU_ALLOW_GROWTH": "true",
         "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
         "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True",
@@ -89,8 +117,8 @@ def kernel_environment(place: KernelPlace, home: str | None = None, gpu: str | N
         "TF_DETERMINISTIC_OPS": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MALLOC_ARENA_MAX": "2",
-        "KERAS_BACKEND": keras_backend,
-        SCALE_VARIABLE: scale,
+        "KERAS_BACKEND": spec.keras_backend,
+        **dict(spec.environment),
     }
 
 
@@ -99,19 +127,20 @@ class NoSandbox:
 
     name = "none"
 
-    def __init__(self, gpu: str | None = None, threads: int = 1, scale: str = "small",
-                 keras_backend: str = "tensorflow"):
-        self.gpu, self.threads, self.scale, self.keras_backend = gpu, threads, scale, keras_backend
+    def __init__(self, spec: KernelSpec):
+        self.spec = spec
+
+    def check(self) -> None:
+        pass
 
     def prepare(self, place: KernelPlace) -> None:
         pass
 
-    def wrap(self, argv: list[str], place: KernelPlace) -> list[str]:
+    def command(self, argv: list[str], place: KernelPlace) -> list[str]:
         return argv
 
     def environment(self, place: KernelPlace) -> dict[str, str]:
-        return kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale,
-                                  keras_backend=self.keras_backend)
+        return kernel_environment(place, self.spec)
 
     def preexec(self):
         return None
@@ -122,41 +151,30 @@ class NoSandbox:
     def memory_kills(self) -> int:
         return 0
 
-    def cleanup(self, place: KernelPlace) -> None:
+    def stop(self, place: KernelPlace) -> None:
         pass
 
     def warnings(self) -> list[str]:
         return []
 
 
-def _bubblewrap(limits, image: str | None = None, **device) -> Sandbox:
-    from autograder.sandbox.bubblewrap import Bubblewrap
-
-    return Bubblewrap(limits, **device)
-
-
-def _docker(limits, image: str | None = None, **device) -> Sandbox:
-    """The image is the job's (``--image``; job.plan_job resolves it), else the default."""
-    from autograder.sandbox.docker import DEFAULT_IMAGE, Docker
-
-    return Docker(limits, image=image or DEFAULT_IMAGE, **device)
-
-
-BACKENDS: dict[str, Callable[..., Sandbox]] = {
-    "bubblewrap": _bubblewrap,
-    "docker": _docker,
-    "none": lambda limits, image=None, **device: NoSandbox(**device),
+# name -> "module:class"; each class is built from a KernelSpec and has the Sandbox methods.
+BACKENDS = {
+    "bubblewrap": "autograder.sandbox.bubblewrap:Bubblewrap",
+    "docker": "autograder.sandbox.docker:Docker",
+    "none": "autograder.sandbox:NoSandbox",
 }
 DEFAULT = "bubblewrap"
 
 
-def make_sandbox(name: str, limits=None, gpu: str | None = None, threads: int = 1, scale: str = "small",
-                 keras_backend: str = "tensorflow", image: str | None = None) -> Sandbox:
-    """The named backend; raises ValueError (unknown name) or RuntimeError (cannot run here).
-
-    ``gpu`` is the device the kernel may use (None: CPU only); ``threads`` its fixed thread count; ``scale``
-    the grading scale its notebook is told (``AUTOGRADER_SCALE``); ``keras_backend`` its ``KERAS_BACKEND``;
-    ``image`` the container image of the docker backend."""
+def make_sandbox(name: str, limits: ResourceLimits | None = None, *, gpu: str | None = None, threads: int = 1,
+                 keras_backend: str = "tensorflow", image: str | None = None, environment: dict | None = None,
+                 data: tuple[str, ...] = ()) -> Sandbox:
+    """The named backend for one kernel of this spec (``KernelSpec``); ValueError for an unknown name. Whether
+    it can run here is its ``check()``."""
     if name not in BACKENDS:
         raise ValueError(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}")
-    return BACKENDS[name](limits, image=image, gpu=gpu, threads=threads, scale=scale, keras_backend=keras_backend)
+    module, _, cls = BACKENDS[name].partition(":")
+    spec = KernelSpec(limits or ResourceLimits(), gpu, threads, keras_backend, image,
+                      tuple(sorted((environment or {}).items())), tuple(data))
+    return getattr(importlib.import_module(module), cls)(spec)

@@ -11,35 +11,38 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from autograder.sandbox import KernelSpec, SandboxUnavailable, kernel_environment
 from autograder.sandbox.cgroup import CgroupUnavailable, KernelCgroup, make_cgroup
-from autograder.sandbox.limits import ResourceLimits, folder_quota_warnings, sandbox_uid
+from autograder.sandbox.limits import folder_quota_warnings, sandbox_uid
 
 
-class BubblewrapMissing(RuntimeError):
+class BubblewrapMissing(SandboxUnavailable):
     """bwrap is not installed here."""
 
 
 class Bubblewrap:
     name = "bubblewrap"
 
-    def __init__(self, limits: ResourceLimits | None = None, gpu: str | None = None, threads: int = 1,
-                 scale: str = "small", keras_backend: str = "tensorflow"):
-        self.executable = shutil.which("bwrap")
-        if self.executable is None:
+    def __init__(self, spec: KernelSpec):
+        self.spec = spec
+        self.executable = shutil.which("bwrap") or "bwrap"
+        self.limits = spec.limits
+        if spec.gpu is not None:
+            # CUDA reserves huge virtual ranges and fails under an address-space limit (DESIGN.md):
+            # on a GPU the frameworks' own memory settings cap memory instead.
+            self.limits = replace(self.limits, address_space_bytes=None)
+        self.gpu = spec.gpu
+        self.uid = sandbox_uid()  # one uid per kernel (a sandbox serves one kernel)
+        self.cgroup: KernelCgroup | None = None  # made with the kernel (``preexec``), removed by ``cleanup``
+
+    def check(self) -> None:
+        if shutil.which("bwrap") is None:
             raise BubblewrapMissing(
                 "bubblewrap (bwrap) is not installed, so student code cannot be confined; install it "
                 "(`apt-get install bubblewrap`, which `make` does when it can) or, for trusted notebooks only, "
                 "pass --sandbox none")
-        self.limits = limits or ResourceLimits()
-        if gpu is not None:
-            # CUDA reserves huge virtual ranges and fails under an address-space limit (DESIGN.md):
-            # on a GPU the frameworks' own memory settings cap memory instead.
-            self.limits = replace(self.limits, address_space_bytes=None)
-        self.gpu, self.threads, self.scale, self.keras_backend = gpu, threads, scale, keras_backend
-        self.uid = sandbox_uid()  # one uid per kernel (a sandbox serves one kernel)
-        self.cgroup: KernelCgroup | None = None  # made with the kernel (``preexec``), removed by ``cleanup``
 
-    def wrap(self, argv: list[str], place) -> list[str]:
+    def command(self, argv: list[str], place) -> list[str]:
         if self.uid is None:
             namespaces = ["--unshare-all"]
         else:
@@ -64,6 +67,9 @@ class Bubblewrap:
         for prefix in sorted({sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent.parent)}):
             if not prefix.startswith("/usr/"):
                 command += _bind(Path(prefix))
+        for folder in self.spec.data:  # the assignment's data, where /usr does not hold it
+            if not folder.startswith("/usr/"):
+                command += _bind(Path(folder))
         if self.gpu is not None:
             for device in sorted(glob.glob("/dev/nvidia*")):
                 command += ["--dev-bind", device, device]
@@ -75,10 +81,7 @@ class Bubblewrap:
         return command + argv
 
     def environment(self, place) -> dict[str, str]:
-        from autograder.sandbox import kernel_environment
-
-        return kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale,
-                                  keras_backend=self.keras_backend)
+        return kernel_environment(place, self.spec)
 
     def prepare(self, place) -> None:
         """The kernel's folders belong to the user it runs as."""
@@ -109,7 +112,7 @@ class Bubblewrap:
     def memory_kills(self) -> int:
         return self.cgroup.memory_kills() if self.cgroup is not None else 0
 
-    def cleanup(self, place) -> None:
+    def stop(self, place) -> None:
         """Kill whatever is left of the kernel (however it detached) and remove its cgroup."""
         if self.cgroup is not None:
             self.cgroup.remove()

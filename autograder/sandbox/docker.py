@@ -9,7 +9,7 @@ running (``--rm`` acts only once the container exits; the client forwards SIGTER
 the client is started by a small supervisor (this module run as a program) that forks a watchdog in a session of
 its own, out of reach of that kill: once the client has ended, however it ended, the watchdog runs
 ``docker rm --force NAME``. The client also dies with the grader, as bubblewrap's ``--die-with-parent`` does.
-``cleanup`` removes the container at once, for a caller that wants it gone before it deletes the folders.
+``stop`` removes the container at once, for a caller that wants it gone before it deletes the folders.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.datasets import FASHION_MNIST_DIR
-from autograder.sandbox import KernelPlace, kernel_environment
-from autograder.sandbox.limits import ResourceLimits, folder_quota_warnings
+from autograder.sandbox import KernelPlace, KernelSpec, SandboxUnavailable, kernel_environment
+from autograder.sandbox.limits import folder_quota_warnings
 
 DEFAULT_IMAGE = "autograder-grader:latest"
 KERNEL_UID = 1000  # the image's ``grader`` user
@@ -37,34 +36,55 @@ _CLIENT_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "XDG_RUNTIME_DIR", "DOCKE
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # so the supervisor imports this module from any cwd
 
 
-class DockerUnavailable(RuntimeError):
-    """The docker client is not installed here."""
+class DockerUnavailable(SandboxUnavailable):
+    """No docker client, no engine that answers, or no grading image here."""
+
+
+BUILD_HINT = f"build the image with `docker build -f grader.Dockerfile -t {DEFAULT_IMAGE} .`"
 
 
 class Docker:
     name = "docker"
 
-    def __init__(self, limits: ResourceLimits | None = None, image: str = DEFAULT_IMAGE, gpu: str | None = None,
-                 threads: int = 1, scale: str = "small", keras_backend: str = "tensorflow"):
-        self.executable = shutil.which("docker")
-        if self.executable is None:
-            raise DockerUnavailable(
-                "the docker client is not installed, so kernels cannot run in containers; install Docker Engine "
-                "(and the NVIDIA container toolkit for GPUs), build the image with "
-                f"`docker build -f grader.Dockerfile -t {DEFAULT_IMAGE} .`, or choose --sandbox bubblewrap")
-        self.limits = limits or ResourceLimits()
-        self.image = image
-        self.gpu, self.threads, self.scale, self.keras_backend = gpu, threads, scale, keras_backend
+    def __init__(self, spec: KernelSpec):
+        self.spec = spec
+        self.executable = shutil.which("docker") or "docker"
+        self.limits = spec.limits
+        self.image = spec.image or DEFAULT_IMAGE
+        self.gpu = spec.gpu
         # A root grader runs kernels as the image's unprivileged user. Any other grader runs them as itself: the
         # kernel's ipc sockets (mode 0755 under Docker's umask) and the files it writes must stay usable and
         # removable by the grader.
         self.user = f"{KERNEL_UID}:{KERNEL_UID}" if os.geteuid() == 0 else f"{os.getuid()}:{os.getgid()}"
 
+    def check(self) -> None:
+        """The client is installed, the engine answers, and the image is there (it is never pulled)."""
+        if shutil.which("docker") is None:
+            raise DockerUnavailable(
+                "the docker client is not installed, so kernels cannot run in containers; install Docker Engine "
+                f"(and the NVIDIA container toolkit for GPUs), {BUILD_HINT}, or choose --sandbox bubblewrap")
+        engine = self._client("version", "--format", "{{.Server.Version}}")
+        if engine.returncode != 0:
+            raise DockerUnavailable(f"the Docker engine does not answer ({_last_line(engine)}); start it "
+                                    "(`systemctl start docker`, or `dockerd &`) or choose --sandbox bubblewrap")
+        if self._client("image", "inspect", "--format", "{{.Id}}", self.image).returncode != 0:
+            raise DockerUnavailable(f"the Docker engine has no image {self.image!r} (it is never pulled); "
+                                    f"{BUILD_HINT.replace(DEFAULT_IMAGE, self.image)}, or pass --image NAME")
+
+    def _client(self, *arguments: str) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run([self.executable, *arguments], stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=60, env=self.environment(None))
+        except subprocess.TimeoutExpired:
+            return subprocess.CompletedProcess(arguments, 1, "", "no answer within 60 s")
+        except OSError as error:
+            return subprocess.CompletedProcess(arguments, 1, "", str(error))
+
     def container_name(self, place: KernelPlace) -> str:
         """Unique per kernel (its folders are), and found again from ``place`` alone."""
         return "autograder-" + hashlib.sha256(str(place.connection).encode()).hexdigest()[:16]
 
-    def wrap(self, argv: list[str], place: KernelPlace) -> list[str]:
+    def command(self, argv: list[str], place: KernelPlace) -> list[str]:
         return [sys.executable, "-m", "autograder.sandbox.docker", self.container_name(place), "--",
                 *self.run_command(argv, place)]
 
@@ -93,11 +113,9 @@ class Docker:
         if self.gpu is not None:
             command += ["--gpus", f"device={self.gpu}"]
         command += ["--volume", f"{connection}:{connection}", "--volume", f"{work}:{work}", "--workdir", work]
-        if self.scale == "full":  # the host's Fashion-MNIST (the grader checked it is there), read-only
-            data = str(FASHION_MNIST_DIR)
+        for data in self.spec.data:  # the assignment's data on the host (the grader checked it is there)
             command += ["--volume", f"{data}:{data}:ro"]
-        environment = kernel_environment(place, gpu=self.gpu, threads=self.threads, scale=self.scale,
-                                         keras_backend=self.keras_backend)
+        environment = kernel_environment(place, self.spec)
         # The one GPU passed in is device 0 inside the container.
         environment["CUDA_VISIBLE_DEVICES"] = "" if self.gpu is None else "0"
         for name, value in environment.items():
@@ -106,7 +124,7 @@ class Docker:
         python = ["python"] if argv and argv[0] == sys.executable else argv[:1]
         return [*command, self.image, *confine, *python, *argv[1:]]
 
-    def environment(self, place: KernelPlace) -> dict[str, str]:
+    def environment(self, place: KernelPlace | None) -> dict[str, str]:
         """The docker client's environment; the kernel's travels in ``--env`` flags."""
         client = {name: os.environ[name] for name in _CLIENT_VARIABLES if name in os.environ}
         return {**client, "PYTHONPATH": _PROJECT_ROOT}
@@ -130,13 +148,18 @@ class Docker:
     def warnings(self) -> list[str]:
         return folder_quota_warnings()  # the container's own cgroup bounds the rest
 
-    def cleanup(self, place: KernelPlace) -> None:
+    def stop(self, place: KernelPlace) -> None:
         """Remove the kernel's container now, if it is still there."""
         try:
             subprocess.run([self.executable, "rm", "--force", self.container_name(place)], stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
         except (OSError, subprocess.TimeoutExpired):
             pass
+
+
+def _last_line(done: subprocess.CompletedProcess) -> str:
+    lines = (done.stderr or done.stdout or "").strip().splitlines()
+    return lines[-1] if lines else f"exit code {done.returncode}"
 
 
 def supervise(container: str, command: list[str]) -> None:
