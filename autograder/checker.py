@@ -15,11 +15,11 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy
 
-from autograder.bridge import Bridge, BridgeError, BridgeTimeout, KernelDied, MissingName, StudentCodeError, codec
+from autograder.bridge import BridgeError, BridgeTimeout, KernelDied, MissingName, StudentCodeError, codec
 from autograder.results import QuestionResult, TestOutcome
 from autograder.testfile import TestCase, TestFile, read_test_file
 from autograder.testing import collecting_artifacts, stop_collecting
@@ -61,8 +61,29 @@ def failed_question(test_file: TestFile, note: str) -> QuestionResult:
     return QuestionResult(test_file.name, 0.0, sum(t.max_points for t in tests), tests, note)
 
 
-def run_question(test_file: TestFile, bridge: Bridge, trusted: Mapping[str, Any] | None = None) -> QuestionResult:
-    """Run every test case of one question. If the kernel dies, the remaining tests fail with that reason.
+class Names(Protocol):
+    """Where the tests' parameters come from: a kernel's globals (``Bridge``) or, for the tutor's own reference
+    answers in ``bank check``, a local namespace (``LocalNames``)."""
+
+    def global_value(self, name: str, modules: Mapping[str, ModuleType] | None = None) -> Any:
+        """The value of global ``name``; raises MissingName where there is none."""
+
+
+class LocalNames:
+    """Globals of trusted code run in this process (a tutor's reference answer), as the tests' parameters."""
+
+    def __init__(self, namespace: Mapping[str, Any]):
+        self.namespace = namespace
+
+    def global_value(self, name: str, modules: Mapping[str, ModuleType] | None = None) -> Any:
+        if name not in self.namespace:
+            raise MissingName(name)
+        return self.namespace[name]
+
+
+def run_question(test_file: TestFile, bridge: Names, trusted: Mapping[str, Any] | None = None) -> QuestionResult:
+    """Run every test case of one question, scored as Otter scores it (points per case, ``all_or_nothing``). If
+    the kernel dies, the remaining tests fail with that reason. The checker and ``bank check`` both run tests here.
 
     ``trusted`` gives the checker's own values for parameters of those names (an exam variant's ``params``,
     the grading ``scale``): they win over any name the notebook defines, which is never asked for.
@@ -103,7 +124,7 @@ def _score(test_file: TestFile, outcomes: list[TestOutcome]) -> QuestionResult:
                           outcomes)
 
 
-def _run_case(case: TestCase, bridge: Bridge, missing: set[str], trusted: Mapping[str, Any]) -> TestOutcome:
+def _run_case(case: TestCase, bridge: Names, missing: set[str], trusted: Mapping[str, Any]) -> TestOutcome:
     try:
         case.function(**_arguments(case, bridge, trusted))
     except KernelDied:
@@ -139,7 +160,7 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _arguments(case: TestCase, bridge: Bridge, trusted: Mapping[str, Any]) -> dict:
+def _arguments(case: TestCase, bridge: Names, trusted: Mapping[str, Any]) -> dict:
     """A value for each parameter; a global the notebook lacks fails the test, unless the parameter has a
     default (``denoiser=None``), which is then passed as Otter would."""
     arguments = {}
@@ -156,7 +177,7 @@ def _arguments(case: TestCase, bridge: Bridge, trusted: Mapping[str, Any]) -> di
     return arguments
 
 
-def _argument(param: str, bridge: Bridge):
+def _argument(param: str, bridge: Names):
     if param in _OWN_MODULES:
         return _OWN_MODULES[param]
     return bridge.global_value(param, trusted_modules())

@@ -2,18 +2,17 @@
 
 Answers run in this process (they are the tutor's reference code, not a student's), in a namespace that has
 numpy as ``np`` like the exam notebook's first cell; the tests are called as the checker calls them, with the
-variant's parameters as ``params``.
+variant's parameters as ``params``, by the checker's own ``run_question`` (so they score as in grading:
+points per case, ``all_or_nothing``).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 from dataclasses import dataclass, field
 
-import numpy
-
 from autograder.bank import BankError, BankQuestion
+from autograder.checker import LocalNames, run_question
 from autograder.testfile import TestFile, TestFileError, read_test_file
 
 EXAM_PREAMBLE = "import numpy as np\n"  # the exam notebook's first code cell
@@ -83,28 +82,5 @@ def score_answer(tests: TestFile, answer_source: str, params: dict) -> AnswerSco
         exec(compile(EXAM_PREAMBLE + answer_source, "<answer>", "exec"), namespace)  # noqa: S102 - tutor's code
     except Exception as error:  # noqa: BLE001
         return AnswerScore(0.0, [f"the answer cell raised {type(error).__name__}: {error}"])
-    points, failures = 0.0, []
-    for case in tests.cases:
-        try:
-            case.function(**_arguments(case.function, namespace, params))
-        except Exception as error:  # noqa: BLE001 - a failing test, whatever it raised
-            failures.append(f"{case.name} ({type(error).__name__}: {error})")
-        else:
-            points += case.points or 0.0
-    return AnswerScore(points, failures)
-
-
-def _arguments(function, namespace: dict, params: dict) -> dict:
-    arguments = {}
-    for name, parameter in inspect.signature(function).parameters.items():
-        if name == "params":
-            arguments[name] = params
-        elif name in ("np", "numpy"):
-            arguments[name] = numpy
-        elif name in namespace:
-            arguments[name] = namespace[name]
-        elif parameter.default is not inspect.Parameter.empty:
-            arguments[name] = parameter.default
-        else:
-            raise NameError(f"the answer does not define `{name}`")
-    return arguments
+    result = run_question(tests, LocalNames(namespace), {"params": params})
+    return AnswerScore(result.points, [f"{t.name} ({t.message})" for t in result.tests if not t.passed])
