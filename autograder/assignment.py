@@ -59,6 +59,15 @@ class Assignment:
         """Values the checker passes a question's tests itself (an exam gives each student's variant)."""
         return {}
 
+    def rebuild_refusal(self) -> str:
+        """Why a missing or stale dist/ cannot simply be built again by ``grade`` ("": it can)."""
+        return ""
+
+    def record_statistics(self, questions) -> list[Path]:
+        """After a report: keep what the class's results say of each question (``questions``: the report's
+        questions table, one row per question); the files written. An assignment keeps nothing."""
+        return []
+
     def source_version(self) -> str:
         """A hash of everything under solutions/NAME: any edit there makes a new version."""
         digest = hashlib.sha256()
@@ -95,20 +104,6 @@ class Manifest:
             raise AssignmentError("dist/ was built by another version of autograder; run `autograder build` again")
         return cls(data["name"], data["version"], [QuestionInfo(**q) for q in data["questions"]],
                    list(data["support_files"]), list(data.get("preload", ["numpy"])))
-
-
-def find_assignment(name: str, root: Path) -> Assignment:
-    """The assignment, or the exam (``autograder exam build``), called ``name`` in the course folder ``root``."""
-    from autograder.exam import Exam, is_exam  # exams build on assignments
-
-    if is_exam(root, name):
-        return Exam(name, Path(root).resolve())
-    assignment = Assignment(name, Path(root).resolve())
-    if not assignment.master.is_file():
-        known = sorted(p.name for p in (assignment.root / "solutions").glob("*") if (p / f"{p.name}.ipynb").is_file())
-        hint = f"known assignments: {', '.join(known)}" if known else "there is no solutions/ folder here"
-        raise AssignmentError(f"unknown assignment {name!r}: {assignment.master} does not exist ({hint})")
-    return assignment
 
 
 def load_manifest(assignment: Assignment) -> Manifest | None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from autograder.assignment import Assignment, AssignmentError, load_manifest
 from autograder.checker import load_tests
-from autograder.exam import Exam
 from autograder.gradebook import Gradebook
 from autograder.grading import GradingOptions, grading_failed
 from autograder.ingest import Submission
@@ -20,9 +19,8 @@ from autograder.scheduler import Batch, Scheduler, make_scheduler
 def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: None):
     """The current build's manifest, building first when dist/ is missing or older than solutions/."""
     manifest = load_manifest(assignment)
-    if manifest is None and isinstance(assignment, Exam):
-        raise AssignmentError(f"exam {assignment.name} was changed after it was built ({assignment.master_dir}); "
-                              "build it again with `autograder exam build`")
+    if manifest is None and (refusal := assignment.rebuild_refusal()):
+        raise AssignmentError(refusal)
     if manifest is None:
         from autograder.build import build_assignment  # imports the build's dependencies only when needed
 

@@ -13,8 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from autograder import __version__, sandbox
-from autograder.assignment import AssignmentError, find_assignment
+from autograder.assignment import AssignmentError
 from autograder.bank import BankError
+from autograder.course import find_assignment
 from autograder.exam.spec import SpecError
 from autograder.gradebook import OutputError, similar_id_notes
 from autograder.ingest import IngestError, collect_submissions

@@ -51,7 +51,8 @@ class Worker:
     def load(self, job) -> tuple:
         key = (job.course_root, job.assignment, job.assignment_version)
         if key not in self.loaded:
-            from autograder.assignment import AssignmentError, find_assignment, load_manifest
+            from autograder.assignment import AssignmentError, load_manifest
+            from autograder.course import find_assignment
 
             assignment = find_assignment(job.assignment, Path(job.course_root))
             manifest = load_manifest(assignment)

@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignment import find_assignment
 from autograder.build import build_assignment
+from autograder.course import find_assignment
 from autograder.ingest import Submission
 
 FIXTURES = Path(__file__).parent / "fixtures"

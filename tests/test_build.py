@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import AssignmentError, find_assignment, load_manifest
+from autograder.assignment import AssignmentError, load_manifest
 from autograder.build import build_assignment
+from autograder.course import find_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
 

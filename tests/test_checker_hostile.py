@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from autograder.assignment import find_assignment
 from autograder.batch import grade_batch
+from autograder.course import find_assignment
 from autograder.grading import GradingOptions
 from tests.conftest import MINI_GOOD, as_submission, mini_notebook
 from tests.test_bridge import PROBE, ExitingModules

@@ -126,7 +126,7 @@ def graded(mini_course, tmp_path_factory):
     listener.listen()
     listener.setblocking(False)
     LISTENER.append(listener)
-    from autograder.assignment import find_assignment
+    from autograder.course import find_assignment
 
     submissions = [Submission(name, f"{name}.ipynb", _bytes(maker())) for name, (maker, *_) in CORPUS.items()]
     out = tmp_path_factory.mktemp("corpus")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import find_assignment
 from autograder.batch import grade_batch
+from autograder.course import find_assignment
 from autograder.grading import GradingOptions
 from autograder.kernel_pool import remove_stale_workdirs
 from autograder.scheduler.dask import DaskScheduler

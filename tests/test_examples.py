@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import find_assignment
 from autograder.batch import grade_batch
+from autograder.course import find_assignment
 from autograder.grading import GradingOptions
 from autograder.ingest import collect_submissions
 from autograder.scheduler.local import LocalScheduler

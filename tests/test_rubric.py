@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import find_assignment, load_manifest
+from autograder.assignment import load_manifest
 from autograder.build import build_assignment
+from autograder.course import find_assignment
 from autograder.notebook import QuestionInfo
 from autograder.rubric import LatePolicy, RubricError, check_rubric, find_rubric, load_rubric
 

@@ -10,9 +10,9 @@ import nbformat
 import pytest
 
 from autograder import datasets
-from autograder.assignment import find_assignment
 from autograder.batch import ensure_built
 from autograder.cli import main
+from autograder.course import find_assignment
 from autograder.grading import GradingOptions, grade_submission
 from autograder.ingest import Submission
 from autograder.kernel_pool import kernel_sandbox

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from autograder.assignment import Assignment, AssignmentError, UnknownStudent
 from autograder.bank import BankQuestion, load_question
+from autograder.bank.stats import record_statistics
 
 EXAM_SCHEMA = 1
 EXAM_FILE = "exam.json"
@@ -96,6 +97,18 @@ class Exam(Assignment):
         bank_question = self._bank_questions[question.bank_id]
         return bank_question.generate(variant_seed(self._secret, student, question.bank_id))
 
+    def rebuild_refusal(self) -> str:
+        return (f"exam {self.name} was changed after it was built ({self.master_dir}); build it again with "
+                "`autograder exam build`")
+
+    def record_statistics(self, questions) -> list[Path]:
+        """Each question's difficulty and discrimination (of students on the roster), appended to its history in
+        the bank."""
+        rows = [{"bank_id": q.bank_id, "points": q.points,
+                 **questions.loc[q.name, ["students", "difficulty", "discrimination"]].to_dict()}
+                for q in self.questions if questions.loc[q.name, "students"] > 0]
+        return record_statistics(Path(self.record["bank"]), self.name, self.record["date"], rows)
+
     def trusted_arguments(self, student: str, question: str) -> dict:
         if student not in self.roster:
             raise UnknownStudent(f"{student!r} is not on the roster of exam {self.name} "
@@ -103,10 +116,6 @@ class Exam(Assignment):
                                  "id) must be the student's id")
         exam_question = next(q for q in self.questions if q.name == question)
         return {"params": self.variant(student, exam_question)}
-
-
-def is_exam(root: Path, name: str) -> bool:
-    return (Path(root) / "solutions" / name / EXAM_FILE).is_file()
 
 
 def read_roster(path: Path) -> list[Student]:

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from autograder.assignment import Assignment, Manifest, find_assignment
-from autograder.bank.stats import record_statistics
-from autograder.exam import is_exam
+from autograder.assignment import Assignment, AssignmentError, Manifest
+from autograder.course import find_assignment
 from autograder.gradebook import student_file_names
 from autograder.report import html, lms, plots, tables
 from autograder.report.artifacts import draw_artifacts
@@ -97,20 +96,18 @@ def build_report(name: str, grade_dir: Path, out: Path | None = None, manual: Pa
                                      "Full-marks rate per test": pictures["tests"]}, links, files, now),
                      encoding="utf-8")
     return Report(out, index, paths["grades.csv"], paths["questions.csv"], lms_files, len(submissions), attention,
-                  _exam_statistics(name, Path(root), grades, rubric))
+                  _question_statistics(name, Path(root), grades, rubric))
 
 
-def _exam_statistics(name: str, root: Path, grades, rubric: Rubric) -> list[Path]:
-    """For an exam: each question's difficulty and discrimination, appended to its history in the bank."""
-    if not is_exam(root, name):
+def _question_statistics(name: str, root: Path, grades, rubric: Rubric) -> list[Path]:
+    """What the assignment keeps of each question's statistics (an exam: its bank's history), from the students
+    it knows (not those refused as unknown)."""
+    try:
+        assignment = find_assignment(name, root)
+    except AssignmentError:  # graded elsewhere: this folder has the rubric and the grades only, nothing to keep
         return []
-    exam = find_assignment(name, root)
-    graded = grades[grades["status"] != "unknown-student"]  # not the class's answers
-    questions = tables.questions_table(graded, rubric).set_index("question")
-    rows = [{"bank_id": q.bank_id, "points": q.points, **questions.loc[q.name, ["students", "difficulty",
-                                                                                "discrimination"]].to_dict()}
-            for q in exam.questions if questions.loc[q.name, "students"] > 0]
-    return record_statistics(Path(exam.record["bank"]), exam.name, exam.record["date"], rows)
+    graded = grades[grades["status"] != "unknown-student"]
+    return assignment.record_statistics(tables.questions_table(graded, rubric).set_index("question"))
 
 
 def _rubric(name: str, root: Path) -> Rubric:
