@@ -3,6 +3,7 @@ can change the grade does, and every setting reaches the kernel wherever the job
 
 import json
 import os
+import sys
 from dataclasses import replace
 
 import pytest
@@ -109,6 +110,60 @@ def test_dask_workers_grade_with_the_jobs_settings_and_their_own_gpu(mini, mini_
     # the workers' own KERAS_BACKEND is tensorflow: the job's jax reached every kernel
     assert [(r.status, r.total, r.keras_backend) for r in results] == [("ok", 4.0, "jax")] * 4
     assert {r.device for r in results} <= {"cuda:0", "cuda:1"} and all(r.device != "cpu" for r in results)
+
+
+# A docker client that logs each `docker run` it is asked for and runs the command on the host (no engine here):
+# what the workers' kernels were started with, image included, is in the log.
+LOGGING_DOCKER = """#!/bin/sh
+case "$1" in
+  version) echo 28.2.2; exit 0;;
+  image|rm) exit 0;;
+  run) ;;
+  *) exit 1;;
+esac
+echo "$*" >> {log}
+while [ "$#" -gt 0 ] && [ "$1" != python ]; do shift; done
+shift
+exec {python} "$@"
+"""
+
+
+def test_every_dask_worker_starts_its_kernels_from_the_jobs_image(mini, mini_course, tmp_path, monkeypatch):
+    folder, log = tmp_path / "bin", tmp_path / "docker-runs.log"
+    folder.mkdir()
+    (folder / "docker").write_text(LOGGING_DOCKER.format(log=log, python=sys.executable))
+    (folder / "docker").chmod(0o755)
+    path = f"{folder}:{os.environ['PATH']}"
+    monkeypatch.setenv("PATH", path)  # the client's check finds it, as each worker does
+    assignment, _ = mini
+    names = ("alice", "bob", "carol")
+    submissions = [as_submission(mini_notebook(mini_course), name) for name in names]
+    with running_cluster([{"PATH": path}, {"PATH": path}]) as cluster:
+        results = grade_batch(assignment, submissions, tmp_path / "out",
+                              GradingOptions(sandbox="docker", image="course/grader:7",
+                                             limits=ResourceLimits(memory_bytes=None, address_space_bytes=None)),
+                              scheduler=cluster)
+    assert [(r.status, r.total) for r in results] == [("ok", 4.0)] * len(names), [r.message for r in results]
+    runs = log.read_text().splitlines()
+    assert len(runs) >= len(names) and all(" course/grader:7 python " in run for run in runs), runs
+
+
+# Full marks only where Keras itself runs on torch in the kernel.
+ON_TORCH = dict(MINI_GOOD, **{"def double": (
+    "import keras\n\ndef double(x):\n"
+    "    return 2 * np.asarray(x) if keras.backend.backend() == 'torch' else 0 * np.asarray(x)")})
+
+
+def test_dask_grading_with_the_torch_backend_runs_keras_on_torch(mini, mini_course, tmp_path):
+    pytest.importorskip("torch", reason="torch is not installed here (`make test` installs torch==2.13.0 where pip "
+                                        "can get it)")
+    assignment, _ = mini
+    submissions = [as_submission(mini_notebook(mini_course, ON_TORCH), name) for name in ("alice", "bob")]
+    with running_cluster([{"KERAS_BACKEND": "tensorflow"}]) as cluster:  # the worker's own backend is not used
+        results = grade_batch(assignment, submissions, tmp_path / "out", GradingOptions(keras_backend="torch"),
+                              scheduler=cluster)
+    assert [(r.status, r.total, r.keras_backend) for r in results] == [("ok", 4.0, "torch")] * 2, \
+        [r.message for r in results]
 
 
 def test_a_gpu_job_without_gpu_workers_is_refused_before_anything_runs(job):
