@@ -2,6 +2,7 @@
 
 import contextlib
 import csv
+import json
 import os
 import shutil
 import socket
@@ -15,8 +16,9 @@ import pytest
 from autograder.batch import grade_batch
 from autograder.course import find_assignment
 from autograder.grading import GradingOptions
+from autograder.job import plan_job
 from autograder.kernel_pool import remove_stale_workdirs
-from autograder.scheduler.dask import DaskScheduler
+from autograder.scheduler.dask import DaskScheduler, run_job_task
 from autograder.scheduler.local import LocalScheduler
 from tests.conftest import MINI_GOOD, as_submission, mini_notebook
 from tests.test_checker_hostile import HOSTILE_Q1, STUDENTS
@@ -77,6 +79,15 @@ def test_a_dask_cluster_gives_the_results_of_a_local_run(mini, mini_course, tmp_
     assert (tmp_path / "dask" / "gradebook.csv").read_text() == (tmp_path / "local" / "gradebook.csv").read_text()
     workers = cluster.client.scheduler_info()["workers"]
     assert len(workers) == 2
+
+
+def test_the_same_job_twice_on_dask_gives_the_same_result_json(mini, mini_course, cluster):
+    assignment, manifest = mini
+    job = plan_job(assignment, manifest, as_submission(mini_notebook(mini_course), "ann"), GradingOptions())
+    payload = json.dumps(job.to_json())
+    answers = [json.loads(cluster.client.submit(run_job_task, payload, pure=False).result()) for _ in range(2)]
+    first, second = (json.dumps(answer | {"seconds": 0}, sort_keys=True) for answer in answers)
+    assert first == second and answers[0]["total"] == 4  # byte for byte, but for the time it took
 
 
 # A hidden test whose native code crashes the whole process on one student's value (os._exit stands for a segfault):
