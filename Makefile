@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := demo-out
 
-.PHONY: demo test test-slow test-backends calibrate-gan calibrate-autoencoder install clean docker-image \
+.PHONY: demo test test-docker test-slow test-backends calibrate-gan calibrate-autoencoder install clean docker-image \
 	bench bench-single bench-batch bench-workers bench-scaling bench-dask bench-otter bench-fork bench-gpu
 
 install: $(STAMP)
@@ -38,6 +38,15 @@ test: $(STAMP)
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet torch==2.13.0 || \
 		echo "note: torch==2.13.0 is not installable here; the torch-backend test is skipped"
 	$(BIN)/python -m pytest -q -rs
+
+# The Docker backend against a real engine: tools/docker_engine.sh starts one where none answers (root, apt) and
+# builds a small kernel image without a registry; the engine it started is stopped by its PID, whatever the tests
+# did. Where no engine can start, the Docker tests are skipped with the reason printed. .ci/run runs this too.
+KERNEL_IMAGE ?= autograder-kernel-test:latest
+test-docker: $(STAMP)
+	KERNEL_IMAGE=$(KERNEL_IMAGE) tools/docker_engine.sh start
+	AUTOGRADER_DOCKER_IMAGE=$(KERNEL_IMAGE) $(BIN)/python -m pytest -q -rs tests/test_docker.py; \
+		status=$$?; tools/docker_engine.sh stop; exit $$status
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

@@ -1,6 +1,7 @@
 """The Docker sandbox: its exact `docker run` command line, the watchdog that removes a killed kernel's container,
 the grading image's Dockerfile, and one notebook graded in a container where a Docker engine runs."""
 
+import json
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ import pytest
 from autograder.sandbox import KernelPlace, make_sandbox
 from autograder.sandbox.docker import DEFAULT_IMAGE, DockerUnavailable
 from autograder.sandbox.limits import GIB, ResourceLimits
-from tests.conftest import as_submission, mini_notebook
+from tests.conftest import MINI_GOOD, as_submission, mini_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = "/usr/bin/docker"  # the client the tests pretend to find; nothing here runs it
@@ -250,10 +251,14 @@ def test_grade_says_what_to_do_and_exits_2_when_the_sandbox_cannot_run(mini_cour
 
 
 # -- end to end, where a Docker engine runs ---------------------------------------------------------------------
+# The image the end-to-end tests run kernels in: `make test-docker` builds a small one (tools/docker_engine.sh).
+TEST_IMAGE = os.environ.get("AUTOGRADER_DOCKER_IMAGE") or DEFAULT_IMAGE
+
+
 def docker_engine_problem() -> str | None:
     """Why the end-to-end tests cannot run here (the backend's own check), or None."""
     try:
-        make_sandbox("docker", image=os.environ.get("AUTOGRADER_DOCKER_IMAGE") or DEFAULT_IMAGE).check()
+        make_sandbox("docker", image=TEST_IMAGE).check()
     except DockerUnavailable as error:
         return str(error)
     return None
@@ -266,19 +271,114 @@ def autograder_containers() -> set[str]:
 
 
 def test_a_notebook_is_graded_in_a_container_that_is_gone_afterwards(request):
-    problem = docker_engine_problem()
-    if problem:
-        pytest.skip(problem)
+    needs_engine()
     from autograder.grading import GradingOptions, grade_submission
 
     mini_course = request.getfixturevalue("mini_course")  # built only when the test can run
     assignment, manifest = request.getfixturevalue("mini")
     before = autograder_containers()
     result = grade_submission(assignment, manifest, as_submission(mini_notebook(mini_course)),
-                              GradingOptions(sandbox="docker"))
+                              GradingOptions(sandbox="docker", image=TEST_IMAGE))
     assert result.status == "ok", result.message
     assert {q.name: q.points for q in result.questions} == {"q1": 2, "q2": 2}
     deadline = time.monotonic() + 30
     while autograder_containers() - before:
         assert time.monotonic() < deadline, "the kernel's container was not removed"
+        time.sleep(0.5)
+
+
+def needs_engine():
+    problem = docker_engine_problem()
+    if problem:
+        pytest.skip(f"{problem} (`make test-docker` starts an engine and builds a kernel image)")
+
+
+def test_the_temperature_examples_get_the_same_grades_in_containers_as_under_bubblewrap(tmp_path):
+    needs_engine()
+    from autograder.batch import grade_batch
+    from autograder.course import find_assignment
+    from autograder.grading import GradingOptions
+    from autograder.ingest import collect_submissions
+    from autograder.scheduler.local import LocalScheduler
+
+    submissions, _ = collect_submissions([ROOT / "examples" / "temperature" / "submissions"])
+    assignment = find_assignment("temperature", ROOT)
+    graded = {}
+    for sandbox in ("bubblewrap", "docker"):
+        results = grade_batch(assignment, submissions, tmp_path / sandbox, GradingOptions(cell_timeout_s=15.0,
+                                                                                          sandbox=sandbox),
+                              scheduler=LocalScheduler(2))
+        graded[sandbox] = {r.student: (r.status, {q.name: q.points for q in r.questions}) for r in results}
+    assert graded["docker"] == graded["bubblewrap"]
+    expected = json.loads((ROOT / "examples" / "temperature" / "expected.json").read_text())
+    assert {f"{student}.ipynb": status for student, (status, _) in graded["docker"].items()} == \
+           {name: want["status"] for name, want in expected.items()}
+
+
+# Full marks only where every limit holds inside the container: not root, no network, a read-only root file system,
+# a cap on processes, memory that cannot be allocated past the limit.
+BREAKS_OUT = dict(MINI_GOOD, **{"def double": """import os, socket, subprocess
+
+def _confined():
+    held = {"uid": os.getuid() != 0}
+    try:
+        socket.create_connection(("10.0.0.1", 80), timeout=2).close()
+        held["network"] = False
+    except OSError:
+        held["network"] = True
+    held["read-only"] = bool(os.statvfs("/").f_flag & os.ST_RDONLY)
+    children = []
+    try:
+        for _ in range(200):
+            children.append(subprocess.Popen(["sleep", "30"]))
+        held["processes"] = False
+    except OSError:
+        held["processes"] = True
+    for child in children:
+        child.kill()
+        child.wait()
+    try:
+        block = bytearray(3 * 1024**3)
+        held["memory"] = False
+        del block
+    except MemoryError:
+        held["memory"] = True
+    return held
+
+HELD = _confined()
+print(HELD)
+
+def double(x):
+    return 2 * np.asarray(x) if all(HELD.values()) else 0 * np.asarray(x)"""})
+
+
+def test_every_limit_holds_inside_the_container(mini, mini_course):
+    needs_engine()
+    from autograder.grading import GradingOptions, grade_submission
+
+    assignment, manifest = mini
+    limits = ResourceLimits(memory_bytes=2 * GIB, address_space_bytes=2 * GIB, processes=64)
+    result = grade_submission(assignment, manifest, as_submission(mini_notebook(mini_course, BREAKS_OUT)),
+                              GradingOptions(sandbox="docker", image=TEST_IMAGE, limits=limits))
+    assert (result.status, result.total) == ("ok", 4.0), [t.message for q in result.questions for t in q.tests]
+
+
+def test_a_grader_killed_with_sigkill_leaves_no_container_behind(mini_course, tmp_path):
+    needs_engine()
+    notebook = tmp_path / "sleeper.ipynb"
+    nbformat.write(mini_notebook(mini_course, {"def double": "import time\ntime.sleep(600)\ndouble = None"}),
+                   notebook)
+    before = autograder_containers()
+    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "--root", str(mini_course), "grade", "mini",
+                               str(notebook), "--out", str(tmp_path / "out"), "--sandbox", "docker"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not autograder_containers() - before:
+        assert grader.poll() is None and time.monotonic() < deadline, "no container started"
+        time.sleep(0.5)
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 60
+    while autograder_containers() - before:
+        assert time.monotonic() < deadline, "the killed grader's container is still there"
         time.sleep(0.5)
