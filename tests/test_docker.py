@@ -199,7 +199,8 @@ def test_the_grading_image_passes_hadolint():
 
 def test_the_image_is_built_on_the_tensorflow_that_pyproject_asks_for():
     dockerfile = (ROOT / "grader.Dockerfile").read_text()
-    base = re.search(r"^FROM tensorflow/tensorflow:(\d+\.\d+)\.\d+-gpu$", dockerfile, re.MULTILINE)
+    base = re.search(r"^ARG BASE=tensorflow/tensorflow:(\d+\.\d+)\.\d+-gpu$", dockerfile, re.MULTILINE)
+    assert re.search(r"^FROM \$\{BASE\}$", dockerfile, re.MULTILINE)  # the base is a build argument
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     tensorflow = next(d for d in dependencies if d.startswith("tensorflow-cpu"))
     assert base and f"=={base.group(1)}." in tensorflow, (base and base.group(0), tensorflow)
