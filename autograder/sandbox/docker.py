@@ -40,7 +40,14 @@ class DockerUnavailable(SandboxUnavailable):
     """No docker client, no engine that answers, or no grading image here."""
 
 
-BUILD_HINT = f"build the image with `docker build -f grader.Dockerfile -t {DEFAULT_IMAGE} .`"
+def _build_hint(image: str) -> str:
+    return f"build the image with `docker build -f grader.Dockerfile -t {image} .`"
+
+
+def _client_environment() -> dict[str, str]:
+    """The docker client's environment (the kernel's travels in ``--env`` flags)."""
+    client = {name: os.environ[name] for name in _CLIENT_VARIABLES if name in os.environ}
+    return {**client, "PYTHONPATH": _PROJECT_ROOT}
 
 
 class Docker:
@@ -62,19 +69,20 @@ class Docker:
         if shutil.which("docker") is None:
             raise DockerUnavailable(
                 "the docker client is not installed, so kernels cannot run in containers; install Docker Engine "
-                f"(and the NVIDIA container toolkit for GPUs), {BUILD_HINT}, or choose --sandbox bubblewrap")
+                f"(and the NVIDIA container toolkit for GPUs), {_build_hint(DEFAULT_IMAGE)}, or choose "
+                "--sandbox bubblewrap")
         engine = self._client("version", "--format", "{{.Server.Version}}")
         if engine.returncode != 0:
             raise DockerUnavailable(f"the Docker engine does not answer ({_last_line(engine)}); start it "
                                     "(`systemctl start docker`, or `dockerd &`) or choose --sandbox bubblewrap")
         if self._client("image", "inspect", "--format", "{{.Id}}", self.image).returncode != 0:
             raise DockerUnavailable(f"the Docker engine has no image {self.image!r} (it is never pulled); "
-                                    f"{BUILD_HINT.replace(DEFAULT_IMAGE, self.image)}, or pass --image NAME")
+                                    f"{_build_hint(self.image)}, or pass --image NAME")
 
     def _client(self, *arguments: str) -> subprocess.CompletedProcess:
         try:
             return subprocess.run([self.executable, *arguments], stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=60, env=self.environment(None))
+                                  text=True, timeout=60, env=_client_environment())
         except subprocess.TimeoutExpired:
             return subprocess.CompletedProcess(arguments, 1, "", "no answer within 60 s")
         except OSError as error:
@@ -124,10 +132,8 @@ class Docker:
         python = ["python"] if argv and argv[0] == sys.executable else argv[:1]
         return [*command, self.image, *confine, *python, *argv[1:]]
 
-    def environment(self, place: KernelPlace | None) -> dict[str, str]:
-        """The docker client's environment; the kernel's travels in ``--env`` flags."""
-        client = {name: os.environ[name] for name in _CLIENT_VARIABLES if name in os.environ}
-        return {**client, "PYTHONPATH": _PROJECT_ROOT}
+    def environment(self, place: KernelPlace) -> dict[str, str]:
+        return _client_environment()
 
     def prepare(self, place: KernelPlace) -> None:
         """As root, the kernel's folders belong to the user it runs as (otherwise it runs as the grader)."""

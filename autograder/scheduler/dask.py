@@ -51,7 +51,8 @@ class DaskScheduler:
         owners = {}
 
         def fill() -> None:
-            while waiting and len(owners) < max(1, self._slots(gpu)):
+            slots = max(1, self._slots(gpu))  # asked of the scheduler once per finished task
+            while waiting and len(owners) < slots:
                 index, job = waiting.pop()
                 future = self.client.submit(run_job_task, json.dumps(job.to_json()), pure=False,
                                             key=f"grade-{job.student}-{index}",
