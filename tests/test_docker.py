@@ -207,6 +207,14 @@ def test_the_image_is_built_on_the_tensorflow_that_pyproject_asks_for():
     assert re.search(r"^USER 1000:1000$", dockerfile, re.MULTILINE)
 
 
+def path_with_docker(folder: Path, script: str) -> str:
+    """A PATH whose first `docker` is this shell script (a stand-in for a client whose engine answers so)."""
+    folder.mkdir()
+    (folder / "docker").write_text("#!/bin/sh\n" + script + "\n")
+    (folder / "docker").chmod(0o755)
+    return f"{folder}:{os.environ['PATH']}"
+
+
 FAKE_DOCKER = {  # what a docker client prints where the engine is stopped, or where the image was never built
     "engine stopped": 'case "$1" in version) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock.'
                       ' Is the docker daemon running?" >&2; exit 1;; esac; exit 0',
@@ -220,11 +228,7 @@ def test_a_stopped_engine_or_a_missing_image_stops_grading_before_any_student(ca
     from autograder.batch import grade_batch
     from autograder.grading import GradingOptions
 
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    (folder / "docker").write_text("#!/bin/sh\n" + FAKE_DOCKER[case] + "\n")
-    (folder / "docker").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", path_with_docker(tmp_path / "bin", FAKE_DOCKER[case]))
     assignment, _ = mini
     expected = {"engine stopped": r"the Docker engine does not answer \(Cannot connect.*\); start it",
                 "image missing": r"no image 'course/grader:7' \(it is never pulled\); build the image with "
@@ -236,16 +240,13 @@ def test_a_stopped_engine_or_a_missing_image_stops_grading_before_any_student(ca
 
 
 def test_grade_says_what_to_do_and_exits_2_when_the_sandbox_cannot_run(mini_course, tmp_path, monkeypatch):
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    (folder / "docker").write_text("#!/bin/sh\n" + FAKE_DOCKER["engine stopped"] + "\n")
-    (folder / "docker").chmod(0o755)
+    path = path_with_docker(tmp_path / "bin", FAKE_DOCKER["engine stopped"])
     notebook = tmp_path / "ann.ipynb"
     nbformat.write(mini_notebook(mini_course), notebook)
     done = subprocess.run([sys.executable, "-m", "autograder.cli", "--root", str(mini_course), "grade", "mini",
                            str(notebook), "--out", str(tmp_path / "out"), "--sandbox", "docker"],
                           capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PATH": f"{folder}:{os.environ['PATH']}"})
+                          env={**os.environ, "PATH": path})
     assert done.returncode == 2, done.stdout + done.stderr
     assert "the Docker engine does not answer" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr

@@ -15,6 +15,7 @@ from autograder.sandbox.limits import ResourceLimits
 from autograder.scheduler.local import LocalScheduler
 from tests.conftest import MINI_GOOD, as_submission, mini_notebook
 from tests.test_dask import running_cluster
+from tests.test_docker import path_with_docker
 from tests.test_scheduler import comparable
 
 # Full marks only where the kernel was told the job's Keras backend (and, on a GPU worker, its device).
@@ -114,8 +115,7 @@ def test_dask_workers_grade_with_the_jobs_settings_and_their_own_gpu(mini, mini_
 
 # A docker client that logs each `docker run` it is asked for and runs the command on the host (no engine here):
 # what the workers' kernels were started with, image included, is in the log.
-LOGGING_DOCKER = """#!/bin/sh
-case "$1" in
+LOGGING_DOCKER = """case "$1" in
   version) echo 28.2.2; exit 0;;
   image|rm) exit 0;;
   run) ;;
@@ -129,11 +129,8 @@ exec {python} "$@"
 
 
 def test_every_dask_worker_starts_its_kernels_from_the_jobs_image(mini, mini_course, tmp_path, monkeypatch):
-    folder, log = tmp_path / "bin", tmp_path / "docker-runs.log"
-    folder.mkdir()
-    (folder / "docker").write_text(LOGGING_DOCKER.format(log=log, python=sys.executable))
-    (folder / "docker").chmod(0o755)
-    path = f"{folder}:{os.environ['PATH']}"
+    log = tmp_path / "docker-runs.log"
+    path = path_with_docker(tmp_path / "bin", LOGGING_DOCKER.format(log=log, python=sys.executable))
     monkeypatch.setenv("PATH", path)  # the client's check finds it, as each worker does
     assignment, _ = mini
     names = ("alice", "bob", "carol")
