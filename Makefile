@@ -40,12 +40,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -rs
 
 # The Docker backend against a real engine: tools/docker_engine.sh starts one where none answers (root, apt) and
-# builds a small kernel image without a registry; the engine it started is stopped by its PID, whatever the tests
-# did. Where no engine can start, the Docker tests are skipped with the reason printed. .ci/run runs this too.
+# builds, without a registry, a small kernel image and grader.Dockerfile on a local base; the engine it started is
+# stopped by its PID, whatever the tests did. Where no engine can start, the Docker tests are skipped with the
+# reason printed. .ci/run runs this too.
 KERNEL_IMAGE ?= autograder-kernel-test:latest
+GRADER_IMAGE ?= autograder-grader:ci
 test-docker: $(STAMP)
-	KERNEL_IMAGE=$(KERNEL_IMAGE) tools/docker_engine.sh start
-	AUTOGRADER_DOCKER_IMAGE=$(KERNEL_IMAGE) $(BIN)/python -m pytest -q -rs tests/test_docker.py; \
+	KERNEL_IMAGE=$(KERNEL_IMAGE) GRADER_IMAGE=$(GRADER_IMAGE) tools/docker_engine.sh start
+	AUTOGRADER_DOCKER_IMAGE=$(KERNEL_IMAGE) AUTOGRADER_GRADER_IMAGE=$(GRADER_IMAGE) \
+		$(BIN)/python -m pytest -q -rs tests/test_docker.py; \
 		status=$$?; tools/docker_engine.sh stop; exit $$status
 
 test-slow: $(STAMP)

@@ -21,12 +21,15 @@ COPY pyproject.toml README.md ./
 COPY autograder/ ./autograder/
 
 # pyproject.toml asks for tensorflow-cpu, which would overwrite the base image's CUDA build of TensorFlow. So the
-# project's dependencies are installed with tensorflow in its place (the base image's 2.21 satisfies it, and keras
-# and numpy stay the ones TensorFlow was tested with), then the project itself without dependencies. Last, what the
+# project's dependencies are installed with the base's own TensorFlow distribution in its place (tensorflow on the
+# GPU image, tensorflow-cpu on a CPU base; the version pyproject.toml asks for, which the base must have), so keras
+# and numpy stay the ones TensorFlow was tested with; then the project itself without dependencies. Last, what the
 # grader's kernel command needs must be there: python with ipykernel, and prlimit (util-linux) for the memory limit.
-RUN python -c "import tomllib; \
+RUN python -c "import tomllib, importlib.metadata as m; \
 deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; \
-print('\n'.join(d.replace('tensorflow-cpu', 'tensorflow', 1) for d in deps))" > /tmp/requirements.txt \
+names = {(d.metadata['Name'] or '').lower().replace('_', '-') for d in m.distributions()}; \
+tf = next((n for n in ('tensorflow', 'tensorflow-cpu') if n in names), 'tensorflow'); \
+print('\n'.join(d.replace('tensorflow-cpu', tf, 1) for d in deps))" > /tmp/requirements.txt \
  && python -m pip install --no-cache-dir -r /tmp/requirements.txt \
  && python -m pip install --no-cache-dir --no-deps . \
  && rm /tmp/requirements.txt \

@@ -384,3 +384,35 @@ def test_a_grader_killed_with_sigkill_leaves_no_container_behind(mini_course, tm
     while autograder_containers() - before:
         assert time.monotonic() < deadline, "the killed grader's container is still there"
         time.sleep(0.5)
+
+
+# grader.Dockerfile itself, built on a local base (`make test-docker` builds it: tools/docker_engine.sh).
+GRADER_IMAGE = os.environ.get("AUTOGRADER_GRADER_IMAGE")
+AUTOENCODER_SET = ("reference", "bug_no_bottleneck", "shortcut_lookup_decoder")
+
+
+def test_autoencoder_submissions_get_their_expected_grades_in_the_grader_image(tmp_path):
+    """The course's image trains Keras models in its kernels: a valid solution, a bug and a shortcut each get what
+    the corpus test gets under bubblewrap (examples/autoencoder/expected.json)."""
+    if not GRADER_IMAGE:
+        pytest.skip("AUTOGRADER_GRADER_IMAGE is not set (`make test-docker` builds grader.Dockerfile on a local base)")
+    needs_engine()
+    from autograder.batch import grade_batch
+    from autograder.course import find_assignment
+    from autograder.grading import GradingOptions
+    from autograder.ingest import collect_submissions
+    from autograder.scheduler.local import LocalScheduler
+
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for name in AUTOENCODER_SET:
+        shutil.copy(ROOT / "examples" / "autoencoder" / "submissions" / f"{name}.ipynb", folder)
+    submissions, _ = collect_submissions([folder])
+    results = grade_batch(find_assignment("autoencoder", ROOT), submissions, tmp_path / "out",
+                          GradingOptions(cell_timeout_s=120.0, sandbox="docker", image=GRADER_IMAGE),
+                          scheduler=LocalScheduler(2))
+    expected = json.loads((ROOT / "examples" / "autoencoder" / "expected.json").read_text())
+    graded = {f"{r.student}.ipynb": (r.status, {q.name: q.points for q in r.questions}) for r in results}
+    assert graded == {f"{name}.ipynb": (expected[f"{name}.ipynb"]["status"], expected[f"{name}.ipynb"]["points"])
+                      for name in AUTOENCODER_SET}
+    assert {r.keras_backend for r in results} == {"tensorflow"}

@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# The Docker engine and kernel image that `make test` grades the Docker tests against, with no registry.
-#   tools/docker_engine.sh start   install (root, apt) and start an engine if none answers, then build the kernel
-#                                  image if it is missing; prints why not and exits 0 where it cannot
+# The Docker engine and images that `make test-docker` grades the Docker tests against, with no registry.
+#   tools/docker_engine.sh start   install (root, apt) and start an engine if none answers, then build the two
+#                                  images if they are missing; prints why not and exits 0 where it cannot
 #   tools/docker_engine.sh stop    stop the engine by its PID, if `start` started it
-# The image (KERNEL_IMAGE, default autograder-kernel-test:latest) is a Debian bookworm minbase root file system
-# (debootstrap, from Debian's mirror) with Debian's Python 3.11 and ipykernel, numpy and scipy: enough for the
-# kernels of the tests' assignments (mini, temperature), imported with `docker import`.
+# Both images start from one Debian bookworm minbase root file system with Debian's Python 3.11 (debootstrap, from
+# Debian's mirror, built once into $STATE/rootfs):
+# - KERNEL_IMAGE (default autograder-kernel-test:latest): that root with ipykernel, numpy and scipy, enough for the
+#   kernels of the small assignments (mini, temperature), imported with `docker import`;
+# - GRADER_IMAGE (default autograder-grader:ci): grader.Dockerfile itself, built unchanged with
+#   `--build-arg BASE=autograder-base-local:latest`, a base made as an offline site would make one: the root with
+#   the packages of this machine's venv (the same TensorFlow, Keras and scikit-learn the tests grade with) and a
+#   pip that installs from a local wheel folder only (`docker build` has no network here).
 set -uo pipefail
 IMAGE=${KERNEL_IMAGE:-autograder-kernel-test:latest}
+GRADER=${GRADER_IMAGE:-autograder-grader:ci}
+BASE=autograder-base-local:latest
+IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin  # docker import sets no PATH
 STATE=${DOCKER_STATE:-/tmp/autograder-dockerd}
 PIDFILE=$STATE/dockerd.pid
 PYTHON=${PYTHON:-.venv/bin/python}  # a Python 3.11 with pip: it fetches the kernel's wheels
 
 note() { echo "note: $*; the Docker end-to-end tests will be skipped" >&2; exit 0; }
+# The engine runs and the base is there, so a failed build is grader.Dockerfile's fault: CI fails.
+fail() { echo "error: $*" >&2; tail -n 30 "$STATE/build.log" >&2; stop; exit 1; }
 
 start() {
     mkdir -p "$STATE"
@@ -35,19 +45,65 @@ start() {
             { stop; note "dockerd did not start (see $STATE/dockerd.log)"; }
         echo "started a Docker engine (pid $(cat "$PIDFILE"))"
     fi
-    docker image inspect "$IMAGE" >/dev/null 2>&1 && return 0
-    command -v debootstrap >/dev/null || note "debootstrap is not installed, so $IMAGE cannot be built"
+    kernel_image
+    grader_image
+}
+
+# Python 3.11, and useradd for grader.Dockerfile.
+PACKAGES=python3,python-is-python3,passwd
+
+rootfs() {  # Debian bookworm minbase with PACKAGES, into $STATE/rootfs once (again when PACKAGES change)
+    [ "$(cat "$STATE/rootfs/.packages" 2>/dev/null)" = "$PACKAGES" ] && return 0
+    command -v debootstrap >/dev/null || note "debootstrap is not installed, so the test images cannot be built"
+    rm -rf "$STATE/rootfs" "$STATE/rootfs.part"
+    debootstrap --variant=minbase --include="$PACKAGES" bookworm "$STATE/rootfs.part" \
+        http://deb.debian.org/debian >"$STATE/debootstrap.log" 2>&1 || note "debootstrap failed (see $STATE/debootstrap.log)"
+    echo "$PACKAGES" >"$STATE/rootfs.part/.packages"
+    mv "$STATE/rootfs.part" "$STATE/rootfs"
+}
+
+# A fresh copy of the root to add to, removed when the script ends.
+scratch_root() {
     root=$(mktemp -d)
     trap 'rm -rf "$root"' EXIT
+    cp -a "$STATE/rootfs/." "$root/"
+    rm "$root/.packages"
+}
+
+kernel_image() {
+    docker image inspect "$IMAGE" >/dev/null 2>&1 && return 0
+    rootfs
+    scratch_root
     # Debian's own ipykernel does not install by debootstrap (its resolver misses virtual packages): the kernel's
     # packages come from PyPI as wheels, for Debian's Python 3.11, into the image's /usr/local.
-    debootstrap --variant=minbase --include=python3,python-is-python3 bookworm "$root" \
-        http://deb.debian.org/debian >"$STATE/debootstrap.log" 2>&1 || note "debootstrap failed (see $STATE/debootstrap.log)"
     "$PYTHON" -m pip install --quiet --only-binary=:all: --target "$root/usr/local/lib/python3.11/dist-packages" \
         ipykernel numpy scipy >"$STATE/pip.log" 2>&1 || note "pip could not get the kernel's packages (see $STATE/pip.log)"
-    tar -C "$root" -c . | docker import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$IMAGE" >/dev/null \
+    tar -C "$root" -c . | docker import --change "ENV PATH=$IMAGE_PATH" - "$IMAGE" >/dev/null \
         || note "docker import of $IMAGE failed"
+    rm -rf "$root"
     echo "built $IMAGE"
+}
+
+grader_image() {
+    docker image inspect "$GRADER" >/dev/null 2>&1 && return 0
+    rootfs
+    scratch_root
+    # The venv's packages, less torch (only the torch-backend test uses it) and this project's editable install.
+    site=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    mkdir -p "$root/usr/local/lib/python3.11/dist-packages" "$root/opt/wheelhouse"
+    (cd "$site" && ls -A | grep -v -E '^((torch|torchgen|functorch)(-.*)?|__editable__.*|autograder-.*\.dist-info)$' |
+        tar -c -T -) | tar -C "$root/usr/local/lib/python3.11/dist-packages" -x || note "could not copy $site"
+    # Building the project needs its build backend: pip's build isolation takes it from the wheel folder.
+    "$PYTHON" -m pip download --quiet --only-binary=:all: --no-deps -d "$root/opt/wheelhouse" 'setuptools>=68' \
+        >"$STATE/pip.log" 2>&1 || note "pip could not get setuptools (see $STATE/pip.log)"
+    printf '[global]\nno-index = true\nfind-links = /opt/wheelhouse\nbreak-system-packages = true\n' \
+        >"$root/etc/pip.conf"
+    tar -C "$root" -c . | docker import --change "ENV PATH=$IMAGE_PATH" - "$BASE" >/dev/null \
+        || note "docker import of $BASE failed"
+    rm -rf "$root"
+    docker build --file grader.Dockerfile --build-arg "BASE=$BASE" --tag "$GRADER" . >"$STATE/build.log" 2>&1 \
+        || fail "docker build of grader.Dockerfile on $BASE failed (the log's end follows; all of it: $STATE/build.log)"
+    echo "built $GRADER from grader.Dockerfile on $BASE"
 }
 
 stop() {
