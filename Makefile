@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := demo-out
 
-.PHONY: demo test test-docker test-slow test-backends calibrate-gan calibrate-autoencoder install clean docker-image \
+.PHONY: demo test test-docker test-corpora test-slow test-backends calibrate-gan calibrate-autoencoder install clean docker-image \
 	bench bench-single bench-batch bench-workers bench-scaling bench-dask bench-otter bench-fork bench-gpu
 
 install: $(STAMP)
@@ -53,6 +53,10 @@ test-docker: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# The example notebooks of the training labs beyond the core that `make test` grades (about 6 minutes).
+test-corpora: $(STAMP)
+	$(BIN)/python -m pytest -q -rs -m corpus tests/test_examples.py
 
 # The autoencoder corpus under Keras's torch and jax backends (CPU builds; slow, not part of `make test`).
 test-backends: $(STAMP)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -66,6 +67,14 @@ def sandbox_processes() -> list[int]:
                     found.append(int(entry.name))
             except OSError:
                 continue
+    return found
+
+
+def lingering_sandbox_processes(grace_s: float = 10.0) -> list[int]:
+    """Sandbox processes still there after ``grace_s``: killed ones take a moment to be gone on a busy machine."""
+    deadline = time.monotonic() + grace_s
+    while (found := sandbox_processes()) and time.monotonic() < deadline:
+        time.sleep(0.2)
     return found
 
 

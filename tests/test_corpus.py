@@ -17,7 +17,7 @@ from autograder.gradebook import student_file_name
 from autograder.grading import GradingOptions
 from autograder.ingest import Submission
 from autograder.kernel_pool import WORKDIR_PREFIX
-from tests.conftest import MINI_GOOD, mini_notebook, sandbox_processes
+from tests.conftest import MINI_GOOD, lingering_sandbox_processes, mini_notebook
 
 WRONG = {"def double": "def double(x):\n    return x + x + 1",
          "def draw": "def draw(rng):\n    return 3\n\ndef safe_log(x):\n    return np.log(x)"}
@@ -161,7 +161,7 @@ def test_the_tcp_listener_received_nothing(graded):
 
 
 def test_the_machine_is_left_as_it_was(graded):
-    assert sandbox_processes() == [], "processes of graded notebooks outlived the batch"
+    assert lingering_sandbox_processes() == [], "processes of graded notebooks outlived the batch"
     mine = f"{WORKDIR_PREFIX}{os.getpid()}-*"  # kernel folders carry the grader's pid
     assert not list(Path(tempfile.gettempdir()).glob(mine)), "kernel folders were left behind"
     assert not (Path(tempfile.gettempdir()) / "results.json").exists(), "a notebook wrote to the real /tmp"

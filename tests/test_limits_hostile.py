@@ -22,7 +22,7 @@ from autograder.kernel import KernelLimits, KernelSession, KernelStartError
 from autograder.sandbox import make_sandbox
 from autograder.sandbox.cgroup import CgroupUnavailable
 from autograder.sandbox.limits import ResourceLimits
-from tests.conftest import MINI_GOOD, as_submission, mini_notebook, needs_cgroups, sandbox_processes
+from tests.conftest import MINI_GOOD, as_submission, lingering_sandbox_processes, mini_notebook, needs_cgroups
 
 MIB = 1024**2
 FULL = {"q1": 2, "q2": 2}
@@ -158,7 +158,7 @@ def test_busy_processes_in_their_own_sessions_do_not_slow_the_notebook_beside_th
     assert beside.status == "ok" and points(beside) == FULL, beside.message
     assert beside.seconds < 2.5 * alone.seconds, (beside.seconds, alone.seconds)
     assert points(by_student["attacker"]) == FULL  # its answers are right; it only tried to slow the others
-    assert not sandbox_processes(), "the busy processes outlived their kernel"
+    assert not lingering_sandbox_processes(), "the busy processes outlived their kernel"
 
 
 @needs_cgroups
