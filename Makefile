@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := demo-out
 
-.PHONY: demo test test-docker test-corpora test-slow test-backends calibrate-gan calibrate-autoencoder install clean docker-image \
+.PHONY: demo serve-demo test test-docker test-corpora test-slow test-backends calibrate-gan calibrate-autoencoder install clean docker-image \
 	bench bench-single bench-batch bench-workers bench-scaling bench-dask bench-otter bench-fork bench-gpu
 
 install: $(STAMP)
@@ -50,6 +50,19 @@ test-docker: $(STAMP)
 	AUTOGRADER_DOCKER_IMAGE=$(KERNEL_IMAGE) AUTOGRADER_GRADER_IMAGE=$(GRADER_IMAGE) \
 		$(BIN)/python -m pytest -q -rs tests/test_docker.py; \
 		status=$$?; tools/docker_engine.sh stop; exit $$status
+
+# The submission service on the example course: three invited students (their links are printed) and a tutor.
+SERVE_OUT := serve-demo-out
+serve-demo: $(STAMP)
+	$(BIN)/autograder build temperature
+	mkdir -p $(SERVE_OUT)
+	printf 'student,name\nada,Ada Example\nbo,Bo Example\ncy,Cy Example\n' > $(SERVE_OUT)/roster.csv
+	$(BIN)/autograder serve --data $(SERVE_OUT) invite --roster $(SERVE_OUT)/roster.csv --out $(SERVE_OUT)/links.csv
+	echo "demo-tutor-password" | $(BIN)/autograder serve --data $(SERVE_OUT) tutor tutor --name "Demo Tutor" \
+		--password-stdin
+	@echo "sign-in links (students):"; cat $(SERVE_OUT)/links.csv
+	@echo "tutor: http://127.0.0.1:8000/tutor/login as tutor / demo-tutor-password; stop with Ctrl-C"
+	$(BIN)/autograder serve --data $(SERVE_OUT) --assignment temperature --cell-timeout 20
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
@@ -113,4 +126,4 @@ docker-image:
 	docker build -f grader.Dockerfile -t autograder-grader:latest .
 
 clean:
-	rm -rf $(DEMO_OUT) dist .pytest_cache
+	rm -rf $(DEMO_OUT) $(SERVE_OUT) dist .pytest_cache

@@ -62,47 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("name")
     grade.add_argument("paths", nargs="+", type=Path)
     grade.add_argument("--out", type=Path, required=True, help="folder for results/ and gradebook.csv")
-    grade.add_argument("--cell-timeout", type=float,
-                       help="seconds per cell (default 120; 600 at --scale full); time a kernel waits for a core on a "
-                            "busy machine does not count")
-    grade.add_argument("--notebook-timeout", type=float,
-                       help="seconds per notebook, tests' calls included (default 900; 2400 at --scale full), "
-                            "counted like --cell-timeout")
-    grade.add_argument("--sandbox", default=sandbox.DEFAULT, choices=list(sandbox.BACKENDS),
-                       help=f"where kernels run (default: {sandbox.DEFAULT}; none only for trusted notebooks)")
-    grade.add_argument("--image", help="the grading image for --sandbox docker (default: autograder-grader:latest)")
-    grade.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
+    _grading_arguments(grade)
     grade.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
-    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                       help="submissions graded at once on this machine (default: the number of cores)")
-    grade.add_argument("--no-warm", dest="warm", action="store_false",
-                       help="start each kernel only when its submission is due (default: one is always ready)")
     grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="grade on a Dask cluster instead of this machine")
     grade.add_argument("--gpus", metavar="0,1|all",
                        help="GPUs for the workers, one each in turn (default: none, grade on the CPU); with "
                             "--scheduler, any value sends each job to a Dask worker started with --resources "
                             "GPU=1, which uses the GPU of its CUDA_VISIBLE_DEVICES")
-    grade.add_argument("--threads", type=int, default=1, help="CPU threads per kernel (default 1)")
-    grade.add_argument("--keras-backend", choices=["tensorflow", "torch", "jax"],
-                       help="Keras backend in the kernels (default: $KERAS_BACKEND, else tensorflow)")
-    grade.add_argument("--scale", choices=list(SCALES),
-                       help="the data to grade on: small (8x8 digits) or full (Fashion-MNIST, from Debian's "
-                            "dataset-fashion-mnist); default: the rubric's `scale:`, else small")
-    limits = grade.add_argument_group("limits per kernel")
-    limits.add_argument("--memory", type=float, default=4.0,
-                        help="GiB per kernel: each process's address space and, where the host has cgroups, all the "
-                             "kernel's processes together with the files it keeps in /tmp (default 4; 0: none)")
-    limits.add_argument("--max-processes", type=int, default=256, help="processes and threads (default 256)")
-    limits.add_argument("--max-file-size", type=float, default=1.0, help="largest file written, GiB (default 1)")
-    limits.add_argument("--cpu-time", type=int, default=3600, help="CPU seconds (default 3600)")
-    limits.add_argument("--cpus", type=float,
-                        help="a hard cap in CPUs per kernel (default: none; every kernel gets an equal CPU share)")
-    limits.add_argument("--tmp-size", type=float, default=0.5, help="size of the kernel's /tmp, GiB (default 0.5)")
-    limits.add_argument("--work-size", type=float, default=2.0,
-                        help="quota on the kernel's work folder, GiB (default 2; needs a root grader)")
-    limits.add_argument("--output-limit", type=int, default=1_000_000,
-                        help="characters of output per cell before it is cut (default 1000000)")
+    grade.add_argument("--no-warm", dest="warm", action="store_false",
+                       help="start each kernel only when its submission is due (default: one is always ready)")
     grade.set_defaults(run=_grade)
 
     report = commands.add_parser("report", help="grades, statistics, LMS uploads and web pages from a grade folder")
@@ -133,7 +102,72 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_bank_check)
     listing.set_defaults(run=_bank_list)
     stats.set_defaults(run=_bank_stats)
+    serve = commands.add_parser(
+        "serve", help="the submission service: students upload and read their feedback, tutors watch and regrade",
+        description="A web service for a course: students sign in with a personal link, upload notebooks and "
+                    "read their feedback; every upload is a job in the database (SQLite, WAL) that the service's "
+                    "graders take in order, each recorded exactly once, also after a crash. HTTPS belongs to a "
+                    "reverse proxy in front (README: nginx, Caddy); give its address as --public-url.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--public-url", help="the address students use (https://... behind a proxy: cookies are "
+                                            "then Secure); default http://HOST:PORT")
+    serve.add_argument("--data", type=Path, help="the service's folder: database, uploads, secret, grade folders "
+                                                 "(default: ROOT/grades/service)")
+    serve.add_argument("--assignment", action="append", dest="assignments", metavar="NAME",
+                       help="an assignment open for submissions (repeat it; default: every assignment with a rubric)")
+    serve.add_argument("--max-upload", type=float, default=20.0, help="largest notebook, MB (default 20)")
+    _grading_arguments(serve)
+    serve.set_defaults(run=_serve)
+    serve_commands = serve.add_subparsers(dest="serve_command")
+    invite = serve_commands.add_parser("invite", help="add the roster's students; write their sign-in links as CSV")
+    invite.add_argument("--roster", type=Path, required=True, help="CSV with a student id column (and name)")
+    invite.add_argument("--out", type=Path, help="the links' CSV for a mail merge (default: standard output)")
+    invite.add_argument("--days", type=float, default=30.0, help="days a link works (default 30)")
+    invite.add_argument("--new-secret", action="store_true", help="end every link given out before")
+    invite.set_defaults(run=_serve_invite)
+    tutor = serve_commands.add_parser("tutor", help="add a tutor, or set a tutor's password")
+    tutor.add_argument("login")
+    tutor.add_argument("--name", default="", help="the name shown on pages")
+    tutor.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    tutor.set_defaults(run=_serve_tutor)
     return parser
+
+
+def _grading_arguments(parser: argparse.ArgumentParser) -> None:
+    """How each submission is graded: the same for `grade` and `serve`."""
+    parser.add_argument("--cell-timeout", type=float,
+                       help="seconds per cell (default 120; 600 at --scale full); time a kernel waits for a core on a "
+                            "busy machine does not count")
+    parser.add_argument("--notebook-timeout", type=float,
+                       help="seconds per notebook, tests' calls included (default 900; 2400 at --scale full), "
+                            "counted like --cell-timeout")
+    parser.add_argument("--sandbox", default=sandbox.DEFAULT, choices=list(sandbox.BACKENDS),
+                       help=f"where kernels run (default: {sandbox.DEFAULT}; none only for trusted notebooks)")
+    parser.add_argument("--image", help="the grading image for --sandbox docker (default: autograder-grader:latest)")
+    parser.add_argument("--seed", type=int, default=2026, help="seed set before the first cell (default 2026)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="submissions graded at once on this machine (default: the number of cores)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads per kernel (default 1)")
+    parser.add_argument("--keras-backend", choices=["tensorflow", "torch", "jax"],
+                       help="Keras backend in the kernels (default: $KERAS_BACKEND, else tensorflow)")
+    parser.add_argument("--scale", choices=list(SCALES),
+                       help="the data to grade on: small (8x8 digits) or full (Fashion-MNIST, from Debian's "
+                            "dataset-fashion-mnist); default: the rubric's `scale:`, else small")
+    limits = parser.add_argument_group("limits per kernel")
+    limits.add_argument("--memory", type=float, default=4.0,
+                        help="GiB per kernel: each process's address space and, where the host has cgroups, all the "
+                             "kernel's processes together with the files it keeps in /tmp (default 4; 0: none)")
+    limits.add_argument("--max-processes", type=int, default=256, help="processes and threads (default 256)")
+    limits.add_argument("--max-file-size", type=float, default=1.0, help="largest file written, GiB (default 1)")
+    limits.add_argument("--cpu-time", type=int, default=3600, help="CPU seconds (default 3600)")
+    limits.add_argument("--cpus", type=float,
+                        help="a hard cap in CPUs per kernel (default: none; every kernel gets an equal CPU share)")
+    limits.add_argument("--tmp-size", type=float, default=0.5, help="size of the kernel's /tmp, GiB (default 0.5)")
+    limits.add_argument("--work-size", type=float, default=2.0,
+                        help="quota on the kernel's work folder, GiB (default 2; needs a root grader)")
+    limits.add_argument("--output-limit", type=int, default=1_000_000,
+                        help="characters of output per cell before it is cut (default 1000000)")
 
 
 def _build(args) -> int:
@@ -152,10 +186,8 @@ def _build(args) -> int:
 def _grade(args) -> int:
     from autograder.batch import ensure_built, grade_batch
     from autograder.datasets import require_data
-    from autograder.grading import GradingOptions
     from autograder.kernel_pool import kernel_sandbox
     from autograder.rubric import rubric_scale
-    from autograder.sandbox.limits import GIB, ResourceLimits
     from autograder.scheduler import make_scheduler
 
     assignment = find_assignment(args.name, args.root)
@@ -170,16 +202,7 @@ def _grade(args) -> int:
     scale = args.scale or rubric_scale(args.root, args.name)
     require_data(scale)  # before anything runs: not 0 points for every student
     manifest = ensure_built(assignment, say=lambda text: console.print(text))
-    cell_timeout, notebook_timeout = TIMEOUTS_S[scale]
-    memory = int(args.memory * GIB) or None
-    limits = ResourceLimits(address_space_bytes=memory, memory_bytes=memory, processes=args.max_processes,
-                            file_size_bytes=int(args.max_file_size * GIB), cpu_seconds=args.cpu_time,
-                            cpus=args.cpus, tmp_bytes=int(args.tmp_size * GIB), work_bytes=int(args.work_size * GIB))
-    options = GradingOptions(cell_timeout_s=args.cell_timeout or cell_timeout,
-                             notebook_timeout_s=args.notebook_timeout or notebook_timeout,
-                             sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
-                             limits=limits, threads=args.threads, scale=scale, keras_backend=args.keras_backend,
-                             image=args.image, needs_gpu=bool(args.gpus and args.scheduler))
+    options = _grading_options(args, scale, needs_gpu=bool(args.gpus and args.scheduler))
     for warning in kernel_sandbox(options).warnings():
         console.print(Text.assemble(("warning:", "bold yellow"), " ", warning))
     # On a Dask cluster each GPU job goes to a worker that offers one, which uses its own CUDA_VISIBLE_DEVICES
@@ -207,6 +230,40 @@ def _grade(args) -> int:
     out.print(f"graded at the {scale} scale; results: {args.out / 'results'}   gradebook: "
               f"{args.out / 'gradebook.csv'} (record: {args.out / 'gradebook.sqlite'})")
     return 0
+
+
+def _grading_options(args, scale: str, needs_gpu: bool = False):
+    from autograder.grading import GradingOptions
+    from autograder.sandbox.limits import GIB, ResourceLimits
+
+    cell_timeout, notebook_timeout = TIMEOUTS_S[scale]
+    memory = int(args.memory * GIB) or None
+    limits = ResourceLimits(address_space_bytes=memory, memory_bytes=memory, processes=args.max_processes,
+                            file_size_bytes=int(args.max_file_size * GIB), cpu_seconds=args.cpu_time,
+                            cpus=args.cpus, tmp_bytes=int(args.tmp_size * GIB), work_bytes=int(args.work_size * GIB))
+    return GradingOptions(cell_timeout_s=args.cell_timeout or cell_timeout,
+                          notebook_timeout_s=args.notebook_timeout or notebook_timeout,
+                          sandbox=args.sandbox, seed=args.seed, output_bytes_per_cell=args.output_limit,
+                          limits=limits, threads=args.threads, scale=scale, keras_backend=args.keras_backend,
+                          image=args.image, needs_gpu=needs_gpu)
+
+
+def _serve(args) -> int:
+    from autograder.service.server import serve
+
+    return serve(args, _grading_options(args, args.scale or "small"))
+
+
+def _serve_invite(args) -> int:
+    from autograder.service.server import invite
+
+    return invite(args)
+
+
+def _serve_tutor(args) -> int:
+    from autograder.service.server import add_tutor
+
+    return add_tutor(args)
 
 
 def _report(args) -> int:

@@ -272,17 +272,7 @@ class Gradebook:
         return path
 
     def _write_artifacts(self, result: SubmissionResult) -> None:
-        folder = self.out / "artifacts" / student_file_name(result.student)
-        for question in result.questions:
-            for name, encoded in question.artifacts.items():
-                try:
-                    array = codec.decode(encoded, _no_handle)
-                except codec.WireError:
-                    continue
-                folder.mkdir(parents=True, exist_ok=True)
-                numpy.save(folder / f"{safe_file_name(question.name)}.{safe_file_name(name)}.npy", array,
-                           allow_pickle=False)
-            question.artifacts = {}
+        write_artifacts(result, self.out / "artifacts" / student_file_name(result.student))
 
     def _write_json(self, result: SubmissionResult) -> None:
         folder = self.out / "results"
@@ -291,6 +281,21 @@ class Gradebook:
         temporary = path.with_suffix(".json.tmp")
         temporary.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(temporary, path)
+
+
+def write_artifacts(result: SubmissionResult, folder: Path) -> None:
+    """Each question's artifacts (codec-encoded arrays) as ``folder/QUESTION.NAME.npy`` (no pickles), taken out of
+    ``result``; what does not decode as an array is dropped."""
+    for question in result.questions:
+        for name, encoded in question.artifacts.items():
+            try:
+                array = codec.decode(encoded, _no_handle)
+            except codec.WireError:
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            numpy.save(folder / f"{safe_file_name(question.name)}.{safe_file_name(name)}.npy", array,
+                       allow_pickle=False)
+        question.artifacts = {}
 
 
 def _no_handle(tagged):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Worker:
         self.loaded: dict[tuple, tuple] = {}  # (root, name, version) -> (assignment, manifest, tests)
         self.kernels: WarmKernels | None = None
         self.kernel_key = None
+        self.progress: Callable[[str], None] | None = None  # told what the job it runs is doing (the service)
 
     def load(self, job) -> tuple:
         key = (job.course_root, job.assignment, job.assignment_version)
@@ -88,7 +90,8 @@ def run_job(job, worker: Worker) -> SubmissionResult:
     options = replace(job.options, gpu=worker.gpu)
     submission = job.submission()
     supply = worker.supply(job, assignment, manifest, options) if runnable(submission.data) else None
-    return grade_submission(assignment, manifest, submission, options, tests, supply, job.trusted, job.refusal)
+    return grade_submission(assignment, manifest, submission, options, tests, supply, job.trusted, job.refusal,
+                            worker.progress)
 
 
 def runnable(data: bytes) -> bool:
@@ -103,28 +106,31 @@ def runnable(data: bytes) -> bool:
 def grade_submission(assignment: Assignment, manifest: Manifest, submission: Submission,
                      options: GradingOptions | None = None, tests: dict | None = None,
                      kernels: WarmKernels | None = None, trusted: dict | None = None,
-                     refusal: str = "") -> SubmissionResult:
+                     refusal: str = "", progress: Callable[[str], None] | None = None) -> SubmissionResult:
     """Grade one submission in a fresh kernel (from ``kernels`` when given, else started here).
 
     ``tests`` (from ``load_tests``) may be shared by a batch; ``trusted`` and ``refusal`` come from the job's plan
-    (computed here when not given). A submission the machine was too busy to grade (status ``grader-overloaded``)
+    (computed here when not given); ``progress`` is told each cell and each question's check as they start.
+    A submission the machine was too busy to grade (status ``grader-overloaded``)
     is graded once more at once, with a note, and stays marked if that fails too.
     """
     options = options or GradingOptions()
     tests = tests or load_tests(assignment.tests_dir, [q.name for q in manifest.autograded])
     if trusted is None and not refusal:
         trusted, refusal = trusted_values(assignment, manifest, submission.student, options.scale)
-    result = _grade_once(assignment, manifest, submission, options, tests, kernels, trusted, refusal)
+    progress = progress or (lambda _: None)
+    result = _grade_once(assignment, manifest, submission, options, tests, kernels, trusted, refusal, progress)
     if result.status != "grader-overloaded":
         return result
-    again = _grade_once(assignment, manifest, submission, options, tests, kernels, trusted, refusal)
+    again = _grade_once(assignment, manifest, submission, options, tests, kernels, trusted, refusal, progress)
     note = "graded a second time: the machine was too busy to grade it the first time"
     again.message = f"{again.message}; {note}" if again.message else note
     return again
 
 
 def _grade_once(assignment: Assignment, manifest: Manifest, submission: Submission, options: GradingOptions,
-                tests: dict, kernels: WarmKernels | None, trusted: dict | None, refusal: str) -> SubmissionResult:
+                tests: dict, kernels: WarmKernels | None, trusted: dict | None, refusal: str,
+                progress: Callable[[str], None]) -> SubmissionResult:
     started = time.monotonic()
     result = SubmissionResult(submission.student, submission.name, manifest.name, manifest.version,
                               __version__, submission.content_hash, device=f"cuda:{options.gpu}" if options.gpu
@@ -144,13 +150,14 @@ def _grade_once(assignment: Assignment, manifest: Manifest, submission: Submissi
         return result
 
     graded: dict[str, QuestionResult] = {}
+    progress("starting the kernel")
     prepared = kernels.take() if kernels is not None else prepare_kernel(assignment, manifest, options)
     try:
         if prepared.problem:
             result.raise_status("kernel-died", prepared.problem)
         else:
             prepared.add_notebook(f"{manifest.name}.ipynb", submission.data)
-            _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded)
+            _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded, progress)
     finally:
         prepared.close()
     result.questions = [graded.get(q.name) or failed_question(tests[q.name], _why_not_graded(result))
@@ -159,7 +166,7 @@ def _grade_once(assignment: Assignment, manifest: Manifest, submission: Submissi
     return result
 
 
-def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded) -> None:
+def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded, progress) -> None:
     """The notebook's limit, like a cell's, counts the kernel's own time (``KernelSession.execute``): its cells' and
     the tests' calls into it, not the time it waited for a core on a busy machine."""
     kernel, bridge = prepared.kernel, prepared.bridge
@@ -181,6 +188,7 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
                 result.raise_status("timeout", f"the notebook ran out of time ({options.notebook_timeout_s:.0f} s) "
                                                f"before {where}")
                 break
+            progress(f"running cell {step.cell_number}" + (f" of {step.question}" if step.question else ""))
             run = kernel.execute(step.source, timeout=min(options.cell_timeout_s, remaining))
             if run.output_truncated:
                 result.raise_status("output-limit", f"{where} printed more than "
@@ -206,11 +214,13 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
             if not run.kernel_alive:
                 return
             for question in step.check_after:
+                progress(f"checking {question}")
                 graded[question] = _check(tests[question], bridge, trusted[question])
             if bridge.overloaded:
                 return _overloaded(result, "a test's call into the notebook could not finish")
         for question in plan.at_end + [q for q, r in graded.items() if missing_names(r)]:
             if kernel.alive():
+                progress(f"checking {question}")
                 graded[question] = _check(tests[question], bridge, trusted[question])
         if bridge.overloaded:
             _overloaded(result, "a test's call into the notebook could not finish")

@@ -36,12 +36,28 @@ class Criterion:
     text: str
 
 
+FEEDBACK = ("visible", "after_due", "hidden")  # what a student sees of a question's hidden tests (the service)
+
+
 @dataclass(frozen=True)
 class RubricQuestion:
     name: str
     points: float
     manual: bool = False
     criteria: tuple[Criterion, ...] = ()
+    feedback: str = ""  # one of FEEDBACK; "" is the rubric's ``submissions.feedback``
+
+
+@dataclass(frozen=True)
+class SubmissionPolicy:
+    """What ``autograder serve`` accepts: graded submissions per student in any 24 hours, when uploads are refused
+    (None: never; after ``due`` they are accepted and marked late), and the default of what students see of hidden
+    tests (``FEEDBACK``: ``after_due`` shows public tests and the hidden tests' points now, their messages once the
+    due date has passed)."""
+
+    per_day: int = 10
+    closes: datetime.datetime | None = None
+    feedback: str = "after_due"
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,12 @@ class Rubric:
     canvas_assignment_id: str = ""
     source: str = ""  # the file it came from, for messages
     scale: str | None = None  # the grading scale (small or full) when the rubric sets one
+    submissions: SubmissionPolicy = SubmissionPolicy()
+
+    def feedback(self, question: str) -> str:
+        """What students see of ``question``'s hidden tests (one of ``FEEDBACK``)."""
+        ours = self.question(question)
+        return (ours.feedback if ours else "") or self.submissions.feedback
 
     @property
     def max_points(self) -> float:
@@ -144,10 +166,11 @@ def load_rubric(path: Path) -> Rubric:
     return parse_rubric(data, str(path))
 
 
-_TOP_KEYS = {"assignment", "title", "due", "late", "questions", "grades", "lms", "scale"}
+_TOP_KEYS = {"assignment", "title", "due", "late", "questions", "grades", "lms", "scale", "submissions"}
 _SCALES = ("small", "full")
 _LATE_KEYS = {"per_day", "grace_minutes", "cap", "of"}
-_QUESTION_KEYS = {"points", "manual", "criteria"}
+_QUESTION_KEYS = {"points", "manual", "criteria", "feedback"}
+_SUBMISSION_KEYS = {"per_day", "closes", "feedback"}
 _LMS_KEYS = {"canvas_assignment_id"}
 
 
@@ -174,10 +197,11 @@ def parse_rubric(data, source: str = "rubric") -> Rubric:
     scale = data.get("scale")
     if scale is not None and scale not in _SCALES:
         raise fail("scale", f"{scale!r} is not a scale; write small (8x8 digits) or full (Fashion-MNIST)")
+    due = _due(data["due"], fail)
     return Rubric(assignment=assignment, title=_text(data.get("title", assignment), "title", fail),
-                  due=_due(data["due"], fail), late=late, questions=_questions(data["questions"], fail),
+                  due=due, late=late, questions=_questions(data["questions"], fail),
                   bands=_bands(data["grades"], fail), canvas_assignment_id="" if canvas_id is None else str(canvas_id),
-                  source=source, scale=scale)
+                  source=source, scale=scale, submissions=_submissions(data.get("submissions") or {}, due, fail))
 
 
 def check_rubric(rubric: Rubric, manifest) -> None:
@@ -280,10 +304,33 @@ def _questions(data, fail) -> tuple[RubricQuestion, ...]:
             if criteria and not manual:
                 raise fail(f"{key}.criteria", "only questions graded by hand take criteria; add `manual: true` "
                                               "or remove them")
-            questions.append(RubricQuestion(str(name), points, manual, criteria))
+            feedback = _feedback(spec.get("feedback", ""), f"{key}.feedback", fail)
+            questions.append(RubricQuestion(str(name), points, manual, criteria, feedback))
         else:
             questions.append(RubricQuestion(str(name), _number(spec, key, fail)))
     return tuple(questions)
+
+
+def _feedback(value, key: str, fail) -> str:
+    if value not in ("", *FEEDBACK):
+        raise fail(key, f"{value!r} is not a feedback choice; write one of {', '.join(FEEDBACK)}")
+    return value
+
+
+def _submissions(data, due: datetime.datetime, fail) -> SubmissionPolicy:
+    if not isinstance(data, dict):
+        raise fail("submissions", "expected a mapping like {per_day: 10, closes: 2026-05-15T23:59:00+02:00}")
+    _no_unknown_keys(data, _SUBMISSION_KEYS, "submissions.", fail)
+    per_day = data.get("per_day", SubmissionPolicy.per_day)
+    if isinstance(per_day, bool) or not isinstance(per_day, int) or per_day < 1:
+        raise fail("submissions.per_day", f"expected a whole number of at least 1, found {per_day!r}")
+    closes = None
+    if data.get("closes") is not None:
+        closes = _due(data["closes"], lambda _, problem: fail("submissions.closes", problem))
+        if closes < due:
+            raise fail("submissions.closes", f"{closes.isoformat()} is before the due date {due.isoformat()}")
+    return SubmissionPolicy(per_day, closes, _feedback(data.get("feedback", "after_due"), "submissions.feedback",
+                                                       fail))
 
 
 def _criteria(data, key: str, points: float, fail) -> tuple[Criterion, ...]:

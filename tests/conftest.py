@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -154,3 +155,37 @@ def kernel_bridge():
     yield bridge, run
     kernel.shutdown()
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def debian_command(command: str, package: str) -> str:
+    """The path of ``command``, installing Debian's ``package`` with apt-get when we are root and it is missing;
+    the test is skipped with the reason where it cannot be had."""
+    found = shutil.which(command)
+    if found:
+        return found
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        pytest.skip(f"{command} is not installed and cannot be installed here (needs root and apt-get); "
+                    f"run `apt-get install {package}`")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
+            subprocess.run(argv, check=True, capture_output=True, timeout=900, env=environment)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        output = getattr(error, "stderr", b"") or b""
+        pytest.skip(f"{package} could not be installed ({error}): {output.decode(errors='replace')[-500:]}")
+    found = shutil.which(command)
+    if not found:
+        pytest.skip(f"apt-get installed {package} but no `{command}` command appeared")
+    return found
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium (never a downloaded browser build)."""
+    return debian_command("chromium", "chromium")
+
+
+@pytest.fixture(scope="session")
+def chromedriver(chromium) -> str:
+    """Debian's chromium-driver, of the same version as its chromium, for Selenium."""
+    return debian_command("chromedriver", "chromium-driver")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import datetime
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -350,28 +348,6 @@ def test_a_rubric_that_disagrees_with_the_build_stops_the_report(tmp_path):
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium, installed with apt-get when we are root and it is missing."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if not shutil.which("apt-get") or os.geteuid() != 0:
-        pytest.skip("Chromium is not installed and cannot be installed here (needs root and apt-get); "
-                    "run `apt-get install chromium` to check the pages in a browser")
-    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-            subprocess.run(command, check=True, capture_output=True, timeout=900, env=environment)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
-        output = getattr(error, "stderr", b"") or b""
-        pytest.skip(f"Chromium could not be installed ({error}): {output.decode(errors='replace')[-500:]}")
-    found = shutil.which("chromium")
-    if not found:
-        pytest.skip("apt-get installed chromium but no `chromium` command appeared")
-    return found
 
 
 def _chromium(binary: str, tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:

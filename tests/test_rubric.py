@@ -76,6 +76,13 @@ def test_a_valid_rubric_reads_into_its_model(tmp_path):
     (("{A: 85, B: 70, F: 0}", "{A: 85, B: 70, F: 10}"), "grades.F: the last band starts at 10; it must start at 0"),
     (("grades: {A: 85, B: 70, F: 0}\n", ""), "grades: missing; add it"),
     (("q1: 2", "q1: [2"), "is not valid YAML"),
+    (("q1: 2", "q1: {points: 2, feedback: later}"), "questions.q1.feedback: 'later' is not a feedback choice"),
+    (("grades:", "submissions: {per_day: 0}\ngrades:"), "submissions.per_day: expected a whole number of at least 1"),
+    (("grades:", "submissions: {closes: 2026-02-01T00:00:00+00:00}\ngrades:"),
+     "submissions.closes: 2026-02-01T00:00:00+00:00 is before the due date"),
+    (("grades:", "submissions: {closes: 2026-04-01}\ngrades:"), "submissions.closes: 2026-04-01 has no time"),
+    (("grades:", "submissions: {feedback: all}\ngrades:"), "submissions.feedback: 'all' is not a feedback choice"),
+    (("grades:", "submissions: {daily: 3}\ngrades:"), "submissions.daily: unknown key"),
 ])
 def test_a_wrong_rubric_says_where_and_what_to_do(tmp_path, change, message):
     old, new = change
@@ -84,6 +91,16 @@ def test_a_wrong_rubric_says_where_and_what_to_do(tmp_path, change, message):
     with pytest.raises(RubricError) as error:
         load_rubric(path)
     assert str(error.value).startswith(str(path)) and message in str(error.value)
+
+
+def test_the_submission_policy_and_each_questions_feedback_come_from_the_rubric(tmp_path):
+    rubric = load_rubric(_write(tmp_path, VALID))
+    assert (rubric.submissions.per_day, rubric.submissions.closes, rubric.feedback("q1")) == (10, None, "after_due")
+    text = VALID.replace("q1: 2", "q1: {points: 2, feedback: visible}").replace(
+        "grades:", "submissions: {per_day: 3, closes: 2026-03-08T12:00:00Z, feedback: hidden}\ngrades:")
+    rubric = load_rubric(_write(tmp_path, text))
+    assert rubric.submissions.per_day == 3 and rubric.feedback("q1") == "visible" and rubric.feedback("q2") == "hidden"
+    assert rubric.submissions.closes == datetime.datetime(2026, 3, 8, 12, tzinfo=datetime.UTC)
 
 
 def test_a_manual_question_needs_criteria(tmp_path):

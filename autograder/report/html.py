@@ -76,6 +76,12 @@ def data_uri(png: bytes) -> str:
 
 def feedback_page(submission: GradedSubmission, row: pd.Series, rubric: Rubric, pictures: list[Picture],
                   generated: datetime.datetime) -> str:
+    return _page(f"{rubric.title}: {submission.name}", feedback_body(submission, row, rubric, pictures, generated))
+
+
+def feedback_body(submission: GradedSubmission, row: pd.Series, rubric: Rubric, pictures: list[Picture],
+                  generated: datetime.datetime) -> str:
+    """The feedback page's content (HTML, every student text escaped), for the report's page and the service's."""
     result = submission.result
     who = escape(submission.name) + (f" <span class='muted'>({escape(submission.student)})</span>"
                                      if submission.display_name else "")
@@ -112,7 +118,7 @@ def feedback_page(submission: GradedSubmission, row: pd.Series, rubric: Rubric, 
     if others:
         parts.append("<h2>Other pictures</h2>")
         parts += [_figure(picture) for picture in others]
-    return _page(f"{rubric.title}: {submission.name}", "\n".join(parts))
+    return "\n".join(parts)
 
 
 def dashboard(rubric: Rubric, grades: pd.DataFrame, questions: pd.DataFrame, submissions: list[GradedSubmission],
