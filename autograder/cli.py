@@ -114,9 +114,16 @@ def _parser() -> argparse.ArgumentParser:
                                             "then Secure); default http://HOST:PORT")
     serve.add_argument("--data", type=Path, help="the service's folder: database, uploads, secret, grade folders "
                                                  "(default: ROOT/grades/service)")
+    serve.add_argument("--grades", type=Path,
+                       help="the grade folders, one per assignment (GRADES/NAME, as `grade --out GRADES/NAME` makes "
+                            "them): results graded before the service are kept and reported with its own "
+                            "(default: DATA/grades)")
     serve.add_argument("--assignment", action="append", dest="assignments", metavar="NAME",
                        help="an assignment open for submissions (repeat it; default: every assignment with a rubric)")
     serve.add_argument("--max-upload", type=float, default=20.0, help="largest notebook, MB (default 20)")
+    serve.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="grade on a Dask cluster whose workers see this course folder at the same path; "
+                            "--workers jobs are in the cluster at a time")
     _grading_arguments(serve)
     serve.set_defaults(run=_serve)
     serve_commands = serve.add_subparsers(dest="serve_command")

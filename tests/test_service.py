@@ -110,12 +110,13 @@ class Browser:
 
     def wait_done(self, submission: int, limit_s: float = 180) -> dict:
         deadline = time.monotonic() + limit_s
-        seen = []
+        seen, progress = [], []
         while time.monotonic() < deadline:
             status = self.get(f"/submissions/{submission}/status").json()
             seen.append(status["state"])
+            progress.append(status["progress"])
             if status["state"] == "done":
-                status["seen"] = seen
+                status["seen"], status["progress_seen"] = seen, progress
                 return status
             time.sleep(0.2)
         raise AssertionError(f"submission {submission} was not graded within {limit_s} s (states: {seen[-5:]})")
@@ -427,6 +428,45 @@ def tutor_session(course) -> Browser:
     browser.http.cookies.set(auth.COOKIE, token)
     browser.csrf = "csrf-of-this-test"
     return browser
+
+
+def test_the_service_grades_on_a_dask_cluster(course, tmp_path):
+    from tests.test_dask import running_cluster
+
+    with running_cluster([{}, {}]) as cluster:
+        running = Running(course["root"], tmp_path / "data", scheduler=cluster.client.scheduler.address)
+        try:
+            links = invite(course["root"], tmp_path / "data", running.port, ["fay", "gus"])
+            browsers = {name: Browser(running.url) for name in links}
+            submissions = {}
+            for name, browser in browsers.items():
+                browser.get(links[name])
+                submissions[name] = submission_id(browser.upload("temperature", EXAMPLES / "reference.ipynb"))
+            statuses = {name: browsers[name].wait_done(number) for name, number in submissions.items()}
+        finally:
+            running.stop()
+    assert all(status["points"] == 9 for status in statuses.values()), statuses
+    assert any("grading on the cluster" in status["progress_seen"] for status in statuses.values()), statuses
+
+
+def test_results_graded_before_the_service_stay_in_the_gradebook_beside_its_own(course, tmp_path):
+    from autograder.batch import grade_batch
+    from autograder.grading import GradingOptions
+    from autograder.ingest import Submission
+
+    grades = tmp_path / "grades"
+    earlier = Submission("hal", "hal.ipynb", (EXAMPLES / "reference.ipynb").read_bytes())
+    grade_batch(find_assignment("temperature", course["root"]), [earlier], grades / "temperature",
+                GradingOptions(cell_timeout_s=20))
+    running = Running(course["root"], tmp_path / "data", grades=grades)
+    try:
+        links = invite(course["root"], tmp_path / "data", running.port, ["ivy"])
+        ivy = Browser(running.url)
+        ivy.get(links["ivy"])
+        ivy.wait_done(submission_id(ivy.upload("temperature", EXAMPLES / "alt_searchsorted.ipynb")))
+    finally:
+        running.stop()
+    assert sorted(r["student"] for r in read_current(grades / "temperature", "temperature")) == ["hal", "ivy"]
 
 
 # -- SIGKILL with jobs queued --------------------------------------------------------------------------------

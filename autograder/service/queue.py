@@ -1,5 +1,6 @@
 """The service's graders: worker threads that take queued jobs from the database, grade each with
-``grading.run_job`` (warm kernels, the same path as ``autograder grade``), and record its result exactly once.
+``grading.run_job`` (warm kernels, the same path as ``autograder grade``) or on a Dask cluster (``--scheduler``:
+each thread keeps one job in the cluster), and record its result exactly once.
 
 A job's identity (student, assignment, time received, late) is the database's, written when the upload was
 accepted; the notebook is read from the content-addressed file. Every result is then copied into the
@@ -41,10 +42,11 @@ class Graders:
     """``count`` worker threads for the course at ``root``; ``grades`` holds one grade folder per assignment."""
 
     def __init__(self, store: Store, root: Path, grades: Path, count: int, options: GradingOptions,
-                 scale: str | None = None):
+                 scale: str | None = None, cluster=None):
         self.store, self.root, self.grades, self.count = store, Path(root), Path(grades), count
         self.options = resolved(options)
         self.scale = scale  # None: each assignment's rubric says (as `autograder grade` without --scale)
+        self.cluster = cluster  # a DaskScheduler: jobs run on its workers, ``count`` of them at a time
         self.claim_prefix = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
         self.wake = threading.Event()
@@ -69,6 +71,8 @@ class Graders:
         self.wake.set()
         for thread in self.threads:
             thread.join(timeout=30)
+        if self.cluster is not None:
+            self.cluster.close()
 
     def notify(self) -> None:
         """A job was queued: wake an idle worker now rather than at its next poll."""
@@ -94,7 +98,7 @@ class Graders:
             self.report_due.setdefault(name, time.monotonic())
 
     def _work(self, number: int) -> None:
-        worker = Worker(None, warm=True)
+        worker = Worker(None, warm=self.cluster is None)
         claim = f"{self.claim_prefix}-{number}"
         try:
             while not self.stopping.is_set():
@@ -117,8 +121,12 @@ class Graders:
             options = replace(self.options, scale=self.scale or rubric_scale(self.root, name))
             job = plan_job(assignment, manifest, submission, options)
             worker.loaded[str(assignment.root), assignment.name, manifest.version] = assignment, manifest, tests
-            worker.progress = lambda text: self.store.set_progress(job_id, claim, text)
-            result = run_job(job, worker)
+            if self.cluster is not None:
+                self.store.set_progress(job_id, claim, "grading on the cluster")
+                result = next(iter(self.cluster.run(Batch(assignment, manifest, tests), [job])))
+            else:
+                worker.progress = lambda text: self.store.set_progress(job_id, claim, text)
+                result = run_job(job, worker)
             key = job.key()
         except KeyboardInterrupt:
             raise

@@ -50,8 +50,14 @@ def build_service(args, options, clock=time.time):
     kernel_sandbox(options).check()  # before accepting anything: kernels can run here (else it says what to do)
     for name in rubrics:
         ensure_built(find_assignment(name, args.root))
+    cluster = None
+    if getattr(args, "scheduler", None):
+        from autograder.scheduler.dask import DaskScheduler
+
+        cluster = DaskScheduler(args.scheduler)
     store = Store(folder)
-    graders = Graders(store, args.root, folder / "grades", args.workers, options, args.scale)
+    grades = Path(args.grades) if getattr(args, "grades", None) else folder / "grades"
+    graders = Graders(store, args.root, grades, args.workers, options, args.scale, cluster)
     public_url = (args.public_url or f"http://{args.host}:{args.port}").rstrip("/")
     return Service(Path(args.root).resolve(), store, graders, rubrics, public_url, int(args.max_upload * 1024 * 1024),
                    auth.load_secret(folder), clock)
