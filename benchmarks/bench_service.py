@@ -137,7 +137,8 @@ def one_run(students: int, spread: float, workers: int, scratch: Path) -> dict:
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     grade_s = time.perf_counter() - began
     latencies.sort()
-    return {"accepted": len(accepted), "refused": len(refused), "uploads_s": uploads_done,
+    why = sorted({reason.split(": ", 1)[-1].split(".")[0] for reason in refused.values()})
+    return {"accepted": len(accepted), "refused": len(refused), "uploads_s": uploads_done, "why": why,
             "p50_ms": 1000 * latencies[len(latencies) // 2],
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
             "first_s": min(finished) - start, "last_s": service_s, "grade_s": grade_s}
@@ -155,7 +156,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-service-") as scratch:
             runs.append(one_run(args.students, args.spread, args.workers, Path(scratch)))
         print(f"run {number + 1}: {runs[-1]}", file=sys.stderr)
-    median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    median = {key: statistics.median(run[key] for run in runs) for key in runs[0] if key != "why"}
     command = (f"python benchmarks/bench_service.py --students {args.students} --spread {args.spread:g} "
                f"--workers {args.workers} --runs {args.runs}")
     lines = [f"### The submission service under load: {args.students} uploads within {args.spread:g} s", "",
@@ -171,8 +172,11 @@ def main() -> None:
         lines.append(f"| {label} | {form.format(median[key])} | "
                      f"{', '.join(form.format(run[key]) for run in runs)} |")
     ratio = median["last_s"] / median["grade_s"]
-    lines += ["", f"The service took {ratio:.2f}x the time of `autograder grade` for the same notebooks "
-                  "(from the first upload to the last feedback, uploads included).", ""]
+    reasons = sorted({reason for run in runs for reason in run["why"]})
+    lines += ["", f"Refusals said: {'; '.join(reasons) or 'none'} (every eighth upload is the corpus's "
+                  "not_json.ipynb).", "",
+              f"The service took {ratio:.2f}x the time of `autograder grade` for the same notebooks "
+              "(from the first upload to the last feedback, uploads included).", ""]
     text = "\n".join(lines)
     print(text)
     with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as results:

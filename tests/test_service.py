@@ -411,6 +411,14 @@ def test_the_tutor_sees_every_submission_downloads_the_report_and_regrades(cours
     assert "erin" in session.get("/tutor/files/temperature/report/students/erin.html").text
     assert session.get("/tutor/files/temperature/../../service.sqlite").status_code == 404
     assert session.get("/tutor/files/temperature/%2e%2e/%2e%2e/secret.key").status_code == 404
+    manual = session.post("/tutor/manual/temperature", files={"manual": ("manual.csv", b"student,q6\nerin,1.5\n")},
+                          allow_redirects=False)
+    assert manual.status_code == 303
+    deadline = time.monotonic() + 60  # the report is rebuilt with the tutors' scores
+    grades = "/tutor/files/temperature/report/grades.csv"
+    while not re.search(r"erin,2\.0,1\.0,2\.0,2\.0,2\.0,1\.5,", session.get(grades).text):
+        assert time.monotonic() < deadline, session.get(grades).text
+        time.sleep(0.5)
     students = {row.student for row in store.submissions(assignment="temperature")}
     assert session.post("/tutor/regrade", {"assignment": "temperature"}, allow_redirects=False).status_code == 303
     deadline = time.monotonic() + 180

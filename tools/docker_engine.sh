@@ -8,13 +8,13 @@
 # - KERNEL_IMAGE (default autograder-kernel-test:latest): that root with ipykernel, numpy and scipy, enough for the
 #   kernels of the small assignments (mini, temperature), imported with `docker import`;
 # - GRADER_IMAGE (default autograder-grader:ci): grader.Dockerfile itself, built unchanged with
-#   `--build-arg BASE=autograder-base-local:latest`, a base made as an offline site would make one: the root with
+#   `--build-arg BASE=autograder-base-local:HASH`, a base made as an offline site would make one: the root with
 #   the packages of this machine's venv (the same TensorFlow, Keras and scikit-learn the tests grade with) and a
 #   pip that installs from a local wheel folder only (`docker build` has no network here).
 set -uo pipefail
 IMAGE=${KERNEL_IMAGE:-autograder-kernel-test:latest}
 GRADER=${GRADER_IMAGE:-autograder-grader:ci}
-BASE=autograder-base-local:latest
+BASE=autograder-base-local  # tagged with a hash of the venv's packages
 IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin  # docker import sets no PATH
 STATE=${DOCKER_STATE:-/tmp/autograder-dockerd}
 PIDFILE=$STATE/dockerd.pid
@@ -84,8 +84,19 @@ kernel_image() {
     echo "built $IMAGE"
 }
 
+# The base is made again when the venv's packages change (its tag is a hash of them); grader.Dockerfile is built
+# every time, so a changed Dockerfile or package is never graded with a stale image (unchanged steps come from
+# the build cache, in seconds).
 grader_image() {
-    docker image inspect "$GRADER" >/dev/null 2>&1 && return 0
+    packages=$({ "$PYTHON" -m pip freeze --exclude-editable 2>/dev/null; echo "$PACKAGES"; } | sha256sum)
+    base="$BASE:${packages:0:12}"
+    docker image inspect "$base" >/dev/null 2>&1 || local_base "$base"
+    docker build --file grader.Dockerfile --build-arg "BASE=$base" --tag "$GRADER" . >"$STATE/build.log" 2>&1 \
+        || fail "docker build of grader.Dockerfile on $base failed (the log's end follows; all of it: $STATE/build.log)"
+    echo "built $GRADER from grader.Dockerfile on $base"
+}
+
+local_base() {
     rootfs
     scratch_root
     # The venv's packages, less torch (only the torch-backend test uses it) and this project's editable install.
@@ -98,12 +109,9 @@ grader_image() {
         >"$STATE/pip.log" 2>&1 || note "pip could not get setuptools (see $STATE/pip.log)"
     printf '[global]\nno-index = true\nfind-links = /opt/wheelhouse\nbreak-system-packages = true\n' \
         >"$root/etc/pip.conf"
-    tar -C "$root" -c . | docker import --change "ENV PATH=$IMAGE_PATH" - "$BASE" >/dev/null \
-        || note "docker import of $BASE failed"
+    tar -C "$root" -c . | docker import --change "ENV PATH=$IMAGE_PATH" - "$1" >/dev/null \
+        || note "docker import of $1 failed"
     rm -rf "$root"
-    docker build --file grader.Dockerfile --build-arg "BASE=$BASE" --tag "$GRADER" . >"$STATE/build.log" 2>&1 \
-        || fail "docker build of grader.Dockerfile on $BASE failed (the log's end follows; all of it: $STATE/build.log)"
-    echo "built $GRADER from grader.Dockerfile on $BASE"
 }
 
 stop() {
