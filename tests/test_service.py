@@ -386,8 +386,13 @@ def test_in_chromium_a_student_uploads_watches_and_reads_and_the_tutor_sees_it(c
 def test_tutor_sign_in_works_and_is_rate_limited(course):
     assert 'id="assignment-temperature"' in tutor(course).get("/tutor").text
     browser = Browser(course["url"])
+    browser.get("/tutor/login")
+    forged = requests.post(course["url"] + "/tutor/login", data={"login": "tutor", "password": PASSWORD}, timeout=30)
+    assert forged.status_code == 403 and "sign-in form is out of date" in forged.text  # no form token: login CSRF
     for _ in range(5):
-        assert browser.post("/tutor/login", {"login": "tutor", "password": "wrong"}).status_code == 401
+        response = browser.post("/tutor/login", {"login": "tutor", "password": "wrong"})
+        assert response.status_code == 401
+        browser.get("/tutor/login")  # as a person does: the page again, with a new form token
     limited = browser.post("/tutor/login", {"login": "tutor", "password": PASSWORD})
     assert limited.status_code == 429 and "too many failed sign-ins" in limited.text
 

@@ -96,7 +96,8 @@ def create_app(service: Service) -> FastAPI:
 
     def page(name: str, request: Request, code: int = 200, **values) -> HTMLResponse:
         user = values.pop("user", None)
-        body = templates.get_template(name).render(user=user, csrf=user["csrf"] if user else "", **values)
+        csrf = values.pop("csrf", user["csrf"] if user else "")
+        body = templates.get_template(name).render(user=user, csrf=csrf, **values)
         return HTMLResponse(body, status_code=code, headers=_NO_STORE)
 
     def wants_json(request: Request) -> bool:
@@ -143,13 +144,24 @@ def create_app(service: Service) -> FastAPI:
         log.info("student %r signed in", student)
         return _start_session(service, student, "/", auth.STUDENT_SESSION_S)
 
+    def login_page(request: Request, code: int = 200, error: str = "") -> HTMLResponse:
+        """The sign-in form, with a CSRF token of its own (there is no session yet) in a cookie and the form."""
+        token = auth.new_token()
+        response = page("login.html", request, code, user=None, csrf=token, error=error)
+        response.set_cookie(auth.LOGIN_COOKIE, token, max_age=3600, path="/tutor/login", httponly=True,
+                            samesite="strict", secure=service.secure_cookies)
+        return response
+
     @app.get("/tutor/login", response_class=HTMLResponse)
     async def tutor_login_form(request: Request):
-        return page("login.html", request, user=None)
+        return login_page(request)
 
     @app.post("/tutor/login")
     async def tutor_login(request: Request):
         form = await request.form(max_files=0, max_fields=5)
+        if not auth.same(str(form.get("csrf", "")), request.cookies.get(auth.LOGIN_COOKIE, "")) or not form.get("csrf"):
+            raise Refused(403, "the sign-in form is out of date or did not come from this site; reload "
+                               "/tutor/login and sign in again")
         login, password = str(form.get("login", "")), str(form.get("password", ""))
         address = request.client.host if request.client else "?"
         since = service.now() - auth.LOGIN_WINDOW_S
@@ -163,7 +175,7 @@ def create_app(service: Service) -> FastAPI:
             store.add_login_failure(f"login:{login}")
             store.add_login_failure(f"address:{address}")
             log.info("tutor sign-in failed: login=%r address=%s", login, address)
-            return page("login.html", request, 401, user=None, error="wrong login or password")
+            return login_page(request, 401, "wrong login or password")
         log.info("tutor %r signed in", login)
         return _start_session(service, login, "/tutor", auth.TUTOR_SESSION_S)
 

@@ -6,7 +6,8 @@
 - A tutor's password is stored as an argon2id hash; sign-ins are limited to ``LOGIN_FAILURES`` failures per login
   name and per client address in ``LOGIN_WINDOW_S``.
 - A session is a random cookie (HttpOnly, SameSite=Lax, Secure whenever the service's public address is https);
-  the database keeps only its SHA-256. Each session has a CSRF token that every form sends back.
+  the database keeps only its SHA-256. Each session has a CSRF token that every form sends back; the tutors'
+  sign-in form, which comes before any session, carries one in a SameSite=Strict cookie and in the form.
 - An upload key (for ``curl`` or Python from JupyterHub, where there is no browser session) is random, shown to its
   student once, and kept as its SHA-256; a request that carries it needs no CSRF token (no browser sends it by
   itself).
@@ -27,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 SECRET_FILE = "secret.key"
 COOKIE = "autograder_session"
+LOGIN_COOKIE = "autograder_login"  # the sign-in form's CSRF token (double submit: cookie and form)
 STUDENT_SESSION_S = 7 * 86400
 TUTOR_SESSION_S = 12 * 3600
 LOGIN_FAILURES = 5
