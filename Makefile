@@ -67,7 +67,7 @@ serve-demo: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
-# The example notebooks of the training labs beyond the core that `make test` grades (about 6 minutes).
+# The example notebooks of the training labs beyond the core that `make test` grades (about 9 minutes).
 test-corpora: $(STAMP)
 	$(BIN)/python -m pytest -q -rs -m corpus tests/test_examples.py
 
