@@ -29,6 +29,7 @@ import yaml
 from autograder.build import build_assignment
 from autograder.course import find_assignment
 from autograder.gradebook import read_current
+from autograder.results import SubmissionResult
 from autograder.service import auth
 from autograder.service.store import Store
 
@@ -480,6 +481,34 @@ def test_results_graded_before_the_service_stay_in_the_gradebook_beside_its_own(
     finally:
         running.stop()
     assert sorted(r["student"] for r in read_current(grades / "temperature", "temperature")) == ["hal", "ivy"]
+
+
+def test_a_stored_notebook_that_cannot_be_read_costs_only_its_student(course, tmp_path):
+    """The disk lost one upload: its student gets a grader error (graded again on a regrade), the others are graded."""
+    from autograder.cli import _grading_options
+    from autograder.service.queue import Graders
+
+    store = Store(tmp_path / "data")
+    for name, notebook in (("kim", "cell_raises.ipynb"), ("lee", "reference.ipynb")):
+        store.add_user(name, "student")
+        store.add_submission(name, "temperature", "lab.ipynb", (EXAMPLES / notebook).read_bytes(), time.time(),
+                             False, 10)
+    lost = store.submissions(student="kim")[0]
+    store.file_path(lost.content_hash).unlink()
+    args = arguments(course["root"], tmp_path / "data", 0)
+    graders = Graders(store, course["root"], tmp_path / "grades", 1, _grading_options(args, "small"))
+    graders.start()
+    try:
+        deadline = time.monotonic() + 120
+        while store.counts().get("done", 0) < 2:
+            assert time.monotonic() < deadline, store.counts()
+            time.sleep(0.2)
+    finally:
+        graders.stop()
+    results = {row.student: row.result["result"] for row in store.submissions()}
+    assert results["kim"]["grader_failed"] and results["kim"]["status"] == "error"
+    assert "No such file" in results["kim"]["message"] and results["kim"]["content_hash"] == lost.content_hash
+    assert results["lee"]["status"] == "ok" and SubmissionResult.from_json(results["lee"]).total == 9
 
 
 # -- SIGKILL with jobs queued --------------------------------------------------------------------------------

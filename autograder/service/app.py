@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import datetime
 import logging
+import mimetypes
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import UploadFile
 
@@ -340,7 +341,10 @@ def create_app(service: Service) -> FastAPI:
         allowed = (folder / "gradebook.csv", folder / "gradebook.sqlite")
         if not (target in allowed or target.is_relative_to(folder / "report")) or not target.is_file():
             raise Refused(404, f"there is no file {path!r} of {name}")
-        return FileResponse(target, headers=_NO_STORE)
+        # Read whole (reports are small): the graders replace these files while they are being served, and a
+        # response that took the size before the file was replaced would send the wrong length.
+        media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return Response(target.read_bytes(), media_type=media, headers=_NO_STORE)
 
     return app
 

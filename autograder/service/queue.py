@@ -102,21 +102,29 @@ class Graders:
         claim = f"{self.claim_prefix}-{number}"
         try:
             while not self.stopping.is_set():
-                row = self.store.claim(claim)
-                if row is None:
-                    self.wake.wait(IDLE_POLL_S)
-                    self.wake.clear()
-                    continue
-                self._grade(row, claim, worker)
+                row = None
+                try:
+                    row = self.store.claim(claim)
+                    if row is None:
+                        self.wake.wait(IDLE_POLL_S)
+                        self.wake.clear()
+                        continue
+                    self._grade(row, claim, worker)
+                except Exception:  # noqa: BLE001 - the database or the disk failed: this worker goes on
+                    log.exception("grader %d: %s", number, f"job {row['job_id']} goes back to the queue"
+                                  if row is not None else "could not take a job")
+                    if row is not None:
+                        self.store.release(row["job_id"], claim)
+                    self.stopping.wait(IDLE_POLL_S)
         finally:
             worker.close()
 
     def _grade(self, row, claim: str, worker: Worker) -> None:
         job_id, name = row["job_id"], row["assignment"]
         started = time.monotonic()
-        data = self.store.file_path(row["content_hash"]).read_bytes()
-        submission = Submission(row["student"], row["file_name"], data, submitted_at=row["received"])
+        submission = Submission(row["student"], row["file_name"], b"", submitted_at=row["received"])
         try:
+            submission.data = self.store.file_path(row["content_hash"]).read_bytes()
             assignment, manifest, tests = self.assignment(name)
             options = replace(self.options, scale=self.scale or rubric_scale(self.root, name))
             job = plan_job(assignment, manifest, submission, options)
@@ -134,6 +142,7 @@ class Graders:
             log.exception("job %d: the grader failed", job_id)
             batch = Batch(*self.assignment(name)) if name in self.loaded else None
             result = _failed(batch, submission, error, name)
+            result.content_hash = row["content_hash"]  # the upload's, whatever could be read of it
             key = ""
         write_artifacts(result, self.store.artifacts(job_id))  # the arrays its feedback page draws
         if not self.store.finish(job_id, claim, {"result": result.to_json(), "key": key}):

@@ -234,6 +234,12 @@ class Store:
         return self.db.execute("SELECT jobs.id AS job_id, submissions.* FROM jobs JOIN submissions ON "
                                "submissions.id = jobs.submission_id WHERE jobs.id = ?", (row["id"],)).fetchone()
 
+    def release(self, job_id: int, claim: str) -> None:
+        """A job its worker could not finish goes back to the queue (if it is still that worker's)."""
+        with self.transaction() as db:
+            db.execute("UPDATE jobs SET state = 'queued', claim = '', progress = '', started = NULL "
+                       "WHERE id = ? AND claim = ? AND state = 'running'", (job_id, claim))
+
     def set_progress(self, job_id: int, claim: str, progress: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE jobs SET progress = ? WHERE id = ? AND claim = ? AND state = 'running'",
