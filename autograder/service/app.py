@@ -20,12 +20,11 @@ messages, notebook output) reaches pages only through Jinja2's autoescape or ``r
 
 from __future__ import annotations
 
-import datetime
 import logging
 import mimetypes
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -35,12 +34,8 @@ from starlette.datastructures import UploadFile
 
 from autograder.notebook import InvalidNotebook, read_submission
 from autograder.report import html as report_html
-from autograder.report.artifacts import draw_artifacts
-from autograder.report.inputs import GradedSubmission
-from autograder.report.tables import grades_table
-from autograder.results import SubmissionResult, TestOutcome
 from autograder.rubric import Rubric
-from autograder.service import auth
+from autograder.service import auth, views
 from autograder.service.queue import MANUAL_FILE, Graders
 from autograder.service.store import Store, SubmissionRow
 
@@ -81,7 +76,7 @@ class Refused(Exception):
 def create_app(service: Service) -> FastAPI:
     templates = Environment(loader=PackageLoader("autograder.service", "templates"),
                             autoescape=select_autoescape(default=True, default_for_string=True))
-    templates.globals.update(style=report_html.STYLE, when=_when)
+    templates.globals.update(style=report_html.STYLE, when=views.when)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -100,6 +95,12 @@ def create_app(service: Service) -> FastAPI:
         csrf = values.pop("csrf", user["csrf"] if user else "")
         body = templates.get_template(name).render(user=user, csrf=csrf, **values)
         return HTMLResponse(body, status_code=code, headers=_NO_STORE)
+
+    def home_page(request: Request, user, upload_key: str | None) -> HTMLResponse:
+        rows = store.submissions(student=user["id"])
+        return page("home.html", request, user=user, assignments=views.open_assignments(service, user["id"]),
+                    submissions=[views.summary(row) for row in rows], public_url=service.public_url,
+                    upload_key=upload_key)
 
     def wants_json(request: Request) -> bool:
         return "application/json" in request.headers.get("accept", "") or _bearer(request) is not None
@@ -197,10 +198,7 @@ def create_app(service: Service) -> FastAPI:
                         message="Open the sign-in link your course sent you. Tutors sign in at /tutor/login.")
         if user["kind"] == "tutor":
             return RedirectResponse("/tutor", status_code=303)
-        rows = store.submissions(student=user["id"])
-        return page("home.html", request, user=user, assignments=_open(service, user["id"]),
-                    submissions=[_summary(row) for row in rows], public_url=service.public_url,
-                    upload_key=None)
+        return home_page(request, user, upload_key=None)
 
     @app.post("/upload-key", response_class=HTMLResponse)
     async def upload_key(request: Request):
@@ -208,9 +206,7 @@ def create_app(service: Service) -> FastAPI:
         checked_form(user, await request.form(max_files=0, max_fields=5))
         key = auth.new_token()
         store.set_upload_key(user["id"], auth.token_hash(key))
-        rows = store.submissions(student=user["id"])
-        return page("home.html", request, user=user, assignments=_open(service, user["id"]),
-                    submissions=[_summary(row) for row in rows], public_url=service.public_url, upload_key=key)
+        return home_page(request, user, upload_key=key)
 
     @app.post("/assignments/{name}/submissions")
     async def submit(name: str, request: Request):
@@ -242,7 +238,7 @@ def create_app(service: Service) -> FastAPI:
         closes = rubric.submissions.closes
         if closes is not None and received > closes.timestamp():
             log.info("upload refused (closed): student=%r assignment=%s", user["id"], name)
-            raise Refused(403, f"{rubric.title} closed on {_when(closes.timestamp())}; no more submissions "
+            raise Refused(403, f"{rubric.title} closed on {views.when(closes.timestamp())}; no more submissions "
                                "are accepted")
         try:
             read_submission(data)
@@ -256,7 +252,7 @@ def create_app(service: Service) -> FastAPI:
         if isinstance(accepted, float):
             log.info("upload refused (rate limit): student=%r assignment=%s", user["id"], name)
             raise Refused(429, f"you have made {rubric.submissions.per_day} submissions of {rubric.title} in "
-                               f"the last 24 hours; the next one is allowed at {_when(accepted)}")
+                               f"the last 24 hours; the next one is allowed at {views.when(accepted)}")
         submission, job = accepted
         service.graders.notify()
         log.info("upload accepted: submission=%d job=%d student=%r assignment=%s bytes=%d late=%s", submission, job,
@@ -271,14 +267,14 @@ def create_app(service: Service) -> FastAPI:
     async def submission_page(submission_id: int, request: Request):
         user = signed_in(request)
         row = own_submission(user, submission_id)
-        feedback = _feedback(service, row, user["kind"] == "tutor") if row.result else ""
-        return page("submission.html", request, user=user, row=_summary(row), status=_status(store, row),
+        feedback = views.feedback(service, row, user["kind"] == "tutor") if row.result else ""
+        return page("submission.html", request, user=user, row=views.summary(row), status=views.status(store, row),
                     feedback=feedback, title=service.rubrics.get(row.assignment, None))
 
     @app.get("/submissions/{submission_id}/status")
     async def submission_status(submission_id: int, request: Request):
         user = signed_in(request)
-        return JSONResponse(_status(store, own_submission(user, submission_id)), headers=_NO_STORE)
+        return JSONResponse(views.status(store, own_submission(user, submission_id)), headers=_NO_STORE)
 
     @app.get("/tutor", response_class=HTMLResponse)
     async def dashboard(request: Request):
@@ -289,14 +285,14 @@ def create_app(service: Service) -> FastAPI:
                         "submissions": sum(1 for row in rows if row.assignment == name)}
                        for name, rubric in service.rubrics.items()]
         return page("tutor.html", request, user=user, assignments=assignments, counts=store.counts(),
-                    submissions=[_summary(row) for row in rows[:200]], student=None)
+                    submissions=[views.summary(row) for row in rows[:200]], student=None)
 
     @app.get("/tutor/students/{student}", response_class=HTMLResponse)
     async def student_history(student: str, request: Request):
         user = signed_in(request, "tutor")
         rows = store.submissions(student=student)
         return page("tutor.html", request, user=user, assignments=[], counts=store.counts(),
-                    submissions=[_summary(row) for row in rows], student=student)
+                    submissions=[views.summary(row) for row in rows], student=student)
 
     @app.post("/tutor/regrade")
     async def regrade(request: Request):
@@ -394,79 +390,3 @@ def _start_session(service: Service, user_id: str, target: str, seconds: int) ->
     response.set_cookie(auth.COOKIE, token, max_age=seconds, path="/", httponly=True, samesite="lax",
                         secure=service.secure_cookies)
     return response
-
-
-def _open(service: Service, student: str) -> list[dict]:
-    now = service.now()
-    listed = []
-    for name, rubric in service.rubrics.items():
-        policy = rubric.submissions
-        closes = policy.closes.timestamp() if policy.closes else None
-        recent = [row for row in service.store.submissions(student=student, assignment=name)
-                  if row.received > now - 86400]
-        left = max(0, policy.per_day - len(recent))
-        listed.append({"name": name, "title": rubric.title, "due": rubric.due.timestamp(), "closes": closes,
-                       "late": now > rubric.due.timestamp(), "closed": closes is not None and now > closes,
-                       "left": left, "per_day": policy.per_day,
-                       "next": min(row.received for row in recent) + 86400 if not left else None})
-    return listed
-
-
-def _summary(row: SubmissionRow) -> dict:
-    result = row.result["result"] if row.result else None
-    return {"id": row.id, "student": row.student, "assignment": row.assignment, "file_name": row.file_name,
-            "received": row.received, "late": row.late, "state": row.state,
-            "status": result["status"] if result else "",
-            "points": SubmissionResult.from_json(result).total if result else None,
-            "max_points": SubmissionResult.from_json(result).max_total if result else None}
-
-
-def _status(store: Store, row: SubmissionRow) -> dict:
-    status = {"submission": row.id, "state": row.state, "progress": row.progress}
-    if row.state == "queued":
-        status["position"] = store.queue_position(row.job_id) + 1
-    if row.result:
-        result = SubmissionResult.from_json(row.result["result"])
-        status.update(status_of_result=result.status, points=result.total, max_points=result.max_total)
-    return status
-
-
-def _feedback(service: Service, row: SubmissionRow, tutor: bool) -> str:
-    """The report's feedback page for this submission, with the hidden tests a student may see now."""
-    rubric = service.rubrics.get(row.assignment)
-    result = SubmissionResult.from_json(row.result["result"])
-    if rubric is None:
-        return ""
-    if not tutor:
-        result = student_view(result, rubric, service.now())
-    zone = rubric.due.tzinfo
-    graded = GradedSubmission(result, datetime.datetime.fromtimestamp(row.received, zone))
-    table = grades_table([graded], rubric, {})
-    pictures = draw_artifacts(service.store.artifacts(row.job_id))
-    return report_html.feedback_body(graded, table.iloc[0], rubric, pictures,
-                                     datetime.datetime.fromtimestamp(service.now(), zone))
-
-
-def student_view(result: SubmissionResult, rubric: Rubric, now: float) -> SubmissionResult:
-    """What a student sees of ``result`` at ``now``: per question, as the rubric says (``Rubric.feedback``):
-    ``visible``: every test; ``after_due``: before the due date, the hidden tests as one line with their points
-    and no names or messages, all of them after it; ``hidden``: that one line, always."""
-    due_passed = now >= rubric.due.timestamp()
-    questions = []
-    for question in result.questions:
-        policy = rubric.feedback(question.name)
-        hidden = [test for test in question.tests if test.hidden]
-        if not hidden or policy == "visible" or (policy == "after_due" and due_passed):
-            questions.append(question)
-            continue
-        when = ("are never shown" if policy == "hidden" else
-                f"are shown after the due date ({_when(rubric.due.timestamp())})")
-        summary = TestOutcome(f"hidden tests ({len(hidden)})", round(sum(t.points for t in hidden), 6),
-                              round(sum(t.max_points for t in hidden), 6), all(t.passed for t in hidden), True,
-                              f"The names and messages of hidden tests {when}.")
-        questions.append(replace(question, tests=[t for t in question.tests if not t.hidden] + [summary]))
-    return replace(result, questions=questions)
-
-
-def _when(moment: float) -> str:
-    return datetime.datetime.fromtimestamp(moment, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS results (
 );
 """
 DATABASE = "service.sqlite"
+DAY_S = 86400  # the rate limit's window: any 24 hours
 
 
 @dataclass(frozen=True)
@@ -194,11 +195,9 @@ class Store:
         submissions of ``assignment`` in the 24 hours before ``received``, the time the next one is allowed (and
         nothing is stored)."""
         with self.transaction() as db:
-            recent = [row[0] for row in db.execute(
-                "SELECT received FROM submissions WHERE student = ? AND assignment = ? AND received > ? "
-                "ORDER BY received", (student, assignment, received - 86400))]
+            recent = self.recent(student, assignment, received)
             if len(recent) >= per_day:
-                return recent[len(recent) - per_day] + 86400
+                return next_allowed(recent, per_day)
             digest = self.save_file(data)
             cursor = db.execute("INSERT INTO submissions (student, assignment, file_name, content_hash, size, "
                                 "received, late) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -207,6 +206,12 @@ class Store:
             job = db.execute("INSERT INTO jobs (submission_id, state, queued) VALUES (?, 'queued', ?)",
                              (submission, received)).lastrowid
         return submission, job
+
+    def recent(self, student: str, assignment: str, now: float) -> list[float]:
+        """When ``student`` submitted ``assignment`` in the 24 hours before ``now``, oldest first."""
+        return [row[0] for row in self.db.execute(
+            "SELECT received FROM submissions WHERE student = ? AND assignment = ? AND received > ? "
+            "ORDER BY received", (student, assignment, now - DAY_S))]
 
     def queue_again(self, submission_ids: list[int]) -> int:
         """A new job for each submission (a regrade after the tests changed); returns how many were queued."""
@@ -288,6 +293,11 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         return {row[0]: row[1] for row in self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state")}
+
+
+def next_allowed(recent: list[float], per_day: int) -> float:
+    """When the next submission is allowed, given the times of those in the last 24 hours (at least ``per_day``)."""
+    return recent[len(recent) - per_day] + DAY_S
 
 
 class _Transaction:
