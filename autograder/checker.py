@@ -126,14 +126,19 @@ def _score(test_file: TestFile, outcomes: list[TestOutcome]) -> QuestionResult:
 
 def _run_case(case: TestCase, bridge: Names, missing: set[str], trusted: Mapping[str, Any]) -> TestOutcome:
     try:
-        case.function(**_arguments(case, bridge, trusted))
+        arguments = _arguments(case, bridge, trusted)
+        if case.doctest:
+            case.function(bridge, **arguments)
+        else:
+            case.function(**arguments)
     except KernelDied:
         raise
     except MissingName as error:
         missing.add(error.name)
         message = f"{error}; define it and run the notebook from top to bottom"
     except AssertionError as error:
-        message = case.failure_message or str(error) or "this test failed"
+        message = ("\n".join(filter(None, [case.failure_message, str(error)])) if case.doctest else
+                   case.failure_message or str(error)) or "this test failed"
     except StudentCodeError as error:
         message = f"your code raised {error}"
     except BridgeTimeout as error:

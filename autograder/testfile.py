@@ -1,13 +1,16 @@
-"""Reading Otter's exception-based test files in the checker, without importing Otter itself.
+"""Reading Otter's test files in the checker, without importing Otter itself.
 
-A test file defines ``name``, optionally ``points`` and ``all_or_nothing``, and functions decorated with
-``@test_case(points=..., hidden=..., success_message=..., failure_message=...)``. Point values are
-resolved by Otter's rules, so a question is worth the same here as in Otter's own autograder.
+An exception-based file defines ``name``, optionally ``points`` and ``all_or_nothing``, and functions decorated
+with ``@test_case(points=..., hidden=..., success_message=..., failure_message=...)``. An OK-format file (Otter's
+default) defines ``test = {"name": ..., "points": ..., "suites": [{"cases": [{"code": ">>> ...", "hidden": ...}]}]}``;
+its cases are doctests (``autograder.doctests``). Point values are resolved by Otter's rules, so a question is
+worth the same here as in Otter's own autograder.
 """
 
 from __future__ import annotations
 
 import ast
+import pprint
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +29,7 @@ class TestCase:
     hidden: bool
     success_message: str | None = None
     failure_message: str | None = None
+    doctest: bool = False  # an OK-format case: ``function(names, **values)`` (autograder.doctests)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ def parse_test_file(source: str, label: str = "<test file>") -> TestFile:
         exec(compile(tree, label, "exec"), namespace)  # noqa: S102 - the tutor's own test file, never student code
     except Exception as error:
         raise TestFileError(f"{label}: running the file failed ({type(error).__name__}: {error})") from None
+    if isinstance(namespace.get("test"), dict):
+        return parse_ok_test(namespace["test"], label)
     if "name" not in namespace:
         raise TestFileError(f"{label}: the test file does not define `name`")
     decorated = [value for value in namespace.values() if isinstance(value, test_case) and value.function]
@@ -82,6 +88,41 @@ def parse_test_file(source: str, label: str = "<test file>") -> TestFile:
     except (ValueError, TypeError) as error:
         raise TestFileError(f"{label}: {error}") from None
     return TestFile(name, cases, bool(namespace.get("all_or_nothing", False)))
+
+
+def ok_test_source(spec: dict) -> str:
+    """An OK-format test (a dict, as Otter keeps it in a notebook's metadata) as the Python file Otter would write."""
+    return f"OK_FORMAT = True\n\ntest = {pprint.pformat(spec, sort_dicts=False, width=110)}\n"
+
+
+def parse_ok_test(spec: dict, label: str = "<test file>") -> TestFile:
+    """An OK-format test as Otter reads one: a single doctest suite, hidden by default, points by Otter's rules."""
+    from autograder.doctests import DoctestError, doctest_case
+
+    suites = spec.get("suites")
+    if "name" not in spec:
+        raise TestFileError(f"{label}: the OK-format test has no `name`")
+    if not isinstance(suites, list) or len(suites) != 1 or not isinstance(suites[0], dict):
+        raise TestFileError(f"{label}: an OK-format test needs exactly one suite (Otter's rule)")
+    suite = suites[0]
+    if suite.get("type", "doctest") != "doctest" or suite.get("setup") or suite.get("teardown"):
+        raise TestFileError(f"{label}: only doctest suites without setup or teardown are supported (Otter's rule)")
+    cases = []
+    for position, case in enumerate(suite.get("cases") or [], start=1):
+        if not isinstance(case, dict) or not isinstance(case.get("code"), str):
+            raise TestFileError(f"{label}: case {position} has no `code`")
+        name = str(case.get("name") or f"{spec['name']} - {position}")
+        try:
+            function = doctest_case(case["code"], f"{label}, {name}")
+        except DoctestError as error:
+            raise TestFileError(str(error)) from None
+        cases.append(TestCase(name, function, case.get("points"), bool(case.get("hidden", True)),
+                              case.get("success_message"), case.get("failure_message"), doctest=True))
+    try:
+        cases = resolve_points(spec.get("points"), cases)
+    except (ValueError, TypeError) as error:
+        raise TestFileError(f"{label}: {error}") from None
+    return TestFile(str(spec["name"]), cases, bool(spec.get("all_or_nothing", False)))
 
 
 def _imports_otter_test_case(node: ast.stmt) -> bool:

@@ -86,6 +86,10 @@ def _run(request, generators):
         if isinstance(value, types.ModuleType):  # the checker decides: its own module of that name, or this handle
             return {"module": str(getattr(value, "__name__", "")), "value": _to_handle(value)}
         return {"value": encode(value, _to_handle)}
+    if op == "import":  # a module a tutor's doctest imports that the checker does not trust (a student's file)
+        import importlib
+
+        return {"value": _to_handle(importlib.import_module(str(request["name"])))}
     if op == "release":
         for handle_id in request["ids"]:
             _handles.pop(handle_id, None)
@@ -103,6 +107,13 @@ def _run(request, generators):
         return {"value": encode(target[arg(request["key"])], _to_handle)}
     if op == "len":
         return {"value": len(target)}
+    if op in ("repr", "str"):  # how the student's object prints, for doctests: a string and nothing else
+        text = (repr if op == "repr" else str)(target)
+        if type(text) is not str:
+            raise TypeError(f"{op}() of the object did not return a str")
+        return {"value": text[:100_000]}
+    if op == "next":
+        return {"value": encode(next(target), _to_handle)}
     if op == "value":
         return {"value": _as_data(target)}
     raise ValueError(f"unknown bridge operation {op!r}")

@@ -113,6 +113,9 @@ class Proxy:
         for index in range(len(self)):
             yield self[index]
 
+    def __next__(self) -> Any:
+        return self._bridge.request("next", target=self._handle)
+
     def __array__(self, dtype=None, copy=None):
         return numpy.asarray(self._bridge.request("value", target=self._handle), dtype=dtype)
 
@@ -127,6 +130,13 @@ class Proxy:
 
     def __repr__(self) -> str:
         return f"<student object of type {self._type_name}>"
+
+    def _autograder_text(self, kind: str) -> str:
+        """The object's own ``repr`` or ``str`` in the student's kernel (what a doctest prints)."""
+        text = self._bridge.request(kind, target=self._handle)
+        if not isinstance(text, str):
+            raise TypeError(f"{kind}() of the student's object is not a str")
+        return text
 
     @staticmethod
     def _autograder_call_many(proxy: Proxy, n: int, args: tuple, kwargs: dict) -> list:
