@@ -88,6 +88,8 @@ class Manifest:
     questions: list[QuestionInfo]
     support_files: list[str]
     preload: list[str] = field(default_factory=lambda: ["numpy"])  # imported before the first cell
+    seed: int | None = None  # Otter's `generate: seed` / `seed: autograder_value`: reseed before every cell
+    seed_variable: str | None = None  # `seed: variable`: set this variable to the seed before every cell instead
 
     @property
     def autograded(self) -> list[QuestionInfo]:
@@ -96,14 +98,15 @@ class Manifest:
     def to_json(self) -> dict:
         return {"schema": MANIFEST_SCHEMA, "name": self.name, "version": self.version,
                 "questions": [asdict(q) for q in self.questions], "support_files": self.support_files,
-                "preload": self.preload}
+                "preload": self.preload, "seed": self.seed, "seed_variable": self.seed_variable}
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
         if data.get("schema") != MANIFEST_SCHEMA:
             raise AssignmentError("dist/ was built by another version of autograder; run `autograder build` again")
         return cls(data["name"], data["version"], [QuestionInfo(**q) for q in data["questions"]],
-                   list(data["support_files"]), list(data.get("preload", ["numpy"])))
+                   list(data["support_files"]), list(data.get("preload", ["numpy"])), data.get("seed"),
+                   data.get("seed_variable"))
 
 
 def load_manifest(assignment: Assignment) -> Manifest | None:

@@ -9,32 +9,59 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePosixPath
 
 import nbformat
-import yaml
 
 from autograder.assignment import Assignment, AssignmentError, Manifest
+from autograder.gradescope import complete_zip
+from autograder.master import MasterQuestion, read_master, take_question_marks
 from autograder.notebook import QuestionInfo, cell_text_hash
 from autograder.rubric import check_rubric, find_rubric
-from autograder.testfile import parse_test_file
+from autograder.testfile import TestFileError, parse_test_file
 
 
-def build_assignment(assignment: Assignment) -> Manifest:
-    """Write assignments/NAME (student notebook and public files) and dist/NAME (autograder zip, tests)."""
+def build_assignment(assignment: Assignment, otter_args: Sequence[str] = (),
+                     warn: Callable[[str], None] | None = None) -> Manifest:
+    """Write assignments/NAME (student notebook and public files) and dist/NAME (autograder zip, tests).
+
+    The master is checked first (``master.read_master``: every problem names its cell). ``otter_args`` go to
+    ``otter assign`` as they are; ``warn`` is told what the build accepts but a tutor should know (an untested
+    question, a question whose first cell Otter does not keep)."""
+    warn = warn or (lambda message: None)
+    master = read_master(assignment.master)
     with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
-        out = Path(tmp) / "out"
-        command = [sys.executable, "-m", "otter", "assign", str(assignment.master), str(out)]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=assignment.master_dir)
+        source, out = Path(tmp) / "source", Path(tmp) / "out"
+        shutil.copytree(assignment.master_dir, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        marked = source / assignment.master.name
+        nbformat.write(master.marked, marked)
+        command = [sys.executable, "-m", "otter", "assign", *otter_args, str(marked), str(out)]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=source)
         if done.returncode != 0:
             detail = (done.stderr or done.stdout).strip().splitlines()[-8:]
             raise AssignmentError(f"otter assign failed for {assignment.master}:\n  " + "\n  ".join(detail))
-        master = nbformat.read(assignment.master, as_version=4)
         student = nbformat.read(out / "student" / f"{assignment.name}.ipynb", as_version=4)
-        _stable_cell_ids(student, master, assignment.name)
-        graded = nbformat.read(out / "autograder" / f"{assignment.name}.ipynb", as_version=4)
-        tests = dict(graded.metadata.get("otter", {}).get("tests", {}))
-        questions = _questions(master, student, tests, assignment)
+        starts = take_question_marks(student)
+        _stable_cell_ids(student, master.notebook, assignment.name)
+        zips = sorted((out / "autograder").glob("*.zip"))
+        if len(zips) != 1:
+            raise AssignmentError("otter assign made no autograder zip; set `generate: true` in the assignment config")
+        tests, otter_config = _zip_tests(zips[0])
+        code = [cell.source for cell in master.notebook.cells if cell.cell_type == "code"] + list(tests.values())
+        complete_zip(zips[0], code, warn, pin_python="python_version" not in master.config)
+        questions = []
+        for question in master.questions:
+            first = starts.get(question.name)
+            if first is None:
+                warn(f"question {question.name}: Otter's student notebook has none of its cells; its tests run "
+                     "after the notebook's last cell")
+            if question.manual or question.name in tests:
+                questions.append(_question(question, tests, first))
+            else:
+                warn(f"question {question.name} (cell {question.cell}) is neither manual nor tested: it is worth "
+                     "0 points, as in Otter; add tests or `manual: true` to grade it")
 
         if assignment.public_dir.exists():
             shutil.rmtree(assignment.public_dir)
@@ -46,18 +73,36 @@ def build_assignment(assignment: Assignment) -> Manifest:
         if assignment.dist_dir.exists():
             shutil.rmtree(assignment.dist_dir)
         assignment.tests_dir.mkdir(parents=True)
-        zips = sorted((out / "autograder").glob("*.zip"))
-        if len(zips) != 1:
-            raise AssignmentError("otter assign made no autograder zip; set `generate: true` in the assignment config")
         shutil.copy(zips[0], assignment.dist_dir / "autograder.zip")
-        for name, source in tests.items():
-            (assignment.tests_dir / f"{name}.py").write_text(source)
-    manifest = Manifest(assignment.name, assignment.source_version(), questions, support, _libraries(master))
+        solution = nbformat.read(out / "autograder" / f"{assignment.name}.ipynb", as_version=4)
+        take_question_marks(solution)
+        nbformat.write(solution, assignment.dist_dir / "solution.ipynb")  # grade it: every point, or a test is wrong
+        for name, text in tests.items():
+            (assignment.tests_dir / f"{name}.py").write_text(text)
+    seed = otter_config.get("seed")
+    manifest = Manifest(assignment.name, assignment.source_version(), questions, support,
+                        _libraries(master.notebook), seed=seed if isinstance(seed, int) else None,
+                        seed_variable=otter_config.get("seed_variable") or None)
     rubric = find_rubric(assignment.root, assignment.name)
     if rubric is not None:
         check_rubric(rubric, manifest)  # points in rubrics/NAME.yml must match the tests' points
     assignment.manifest_path.write_text(json.dumps(manifest.to_json(), indent=2) + "\n")
     return manifest
+
+
+def _zip_tests(archive: Path) -> tuple[dict[str, str], dict]:
+    """The tests Otter's autograder runs (its zip's tests/, whether they came from files or the notebook's
+    metadata, exception-based or OK-format) and its otter_config.json."""
+    with zipfile.ZipFile(archive) as bundle:
+        tests = {PurePosixPath(name).stem: bundle.read(name).decode("utf-8") for name in bundle.namelist()
+                 if PurePosixPath(name).parent == PurePosixPath("tests") and name.endswith(".py")}
+        config = json.loads(bundle.read("otter_config.json")) if "otter_config.json" in bundle.namelist() else {}
+    for name, text in tests.items():
+        try:
+            parse_test_file(text, f"tests/{name}.py")
+        except TestFileError as error:
+            raise AssignmentError(f"Otter wrote a test file this grader cannot read: {error}") from None
+    return tests, config if isinstance(config, dict) else {}
 
 
 PRELOADABLE = ("numpy", "pandas", "keras", "tensorflow", "torch", "jax")
@@ -76,42 +121,20 @@ def _libraries(master: nbformat.NotebookNode) -> list[str]:
 
 
 def _stable_cell_ids(student: nbformat.NotebookNode, master: nbformat.NotebookNode, name: str) -> None:
-    """Otter gives the cells it creates random ids; derive them from content so builds are reproducible."""
-    master_ids = {cell.get("id") for cell in master.cells}
+    """Keep the master's cell ids; derive the others from content, so builds are reproducible (Otter gives the
+    cells it creates random ids, and a 4.4 master has none: its student notebook becomes 4.5, with ids)."""
+    student.nbformat, student.nbformat_minor = 4, max(5, student.get("nbformat_minor", 5))
+    master_ids = {cell.get("id") for cell in master.cells} - {None}
     for index, cell in enumerate(student.cells):
         if cell.get("id") not in master_ids:
             seed = f"{name}:{index}:{cell.cell_type}:{cell.source}".encode()
             cell["id"] = hashlib.sha256(seed).hexdigest()[:8]
 
 
-def _questions(master, student, tests: dict[str, str], assignment: Assignment) -> list[QuestionInfo]:
-    """Each question's config, points, and its first cell in the student notebook (for the grading plan)."""
-    student_cells = {cell.get("id"): cell for cell in student.cells}
-    questions: list[QuestionInfo] = []
-    pending: dict | None = None
-    for cell in master.cells:
-        if cell.cell_type == "raw" and cell.source.lstrip().upper().startswith("# BEGIN QUESTION"):
-            pending = yaml.safe_load(cell.source.split("\n", 1)[1] if "\n" in cell.source else "") or {}
-            if not isinstance(pending, dict) or "name" not in pending:
-                raise AssignmentError(f"{assignment.master}: a BEGIN QUESTION cell has no name")
-            continue
-        if pending is None or cell.cell_type == "raw":
-            continue
-        first = student_cells.get(cell.get("id"))
-        if first is None:
-            raise AssignmentError(f"{assignment.master}: the first cell of question {pending['name']} has no id "
-                                  "that survives `otter assign`; save the notebook with Jupyter 3 or newer")
-        questions.append(_question(pending, tests, first, assignment))
-        pending = None
-    return questions
-
-
-def _question(config: dict, tests: dict[str, str], first_cell, assignment: Assignment) -> QuestionInfo:
-    name, manual = str(config["name"]), bool(config.get("manual", False))
-    if manual:
-        points = float(config.get("points", 0) or 0)
-    elif name in tests:
-        points = parse_test_file(tests[name], f"{name}.py").max_points
+def _question(question: MasterQuestion, tests: dict[str, str], first_cell) -> QuestionInfo:
+    if question.manual:
+        points = question.points
     else:
-        raise AssignmentError(f"{assignment.master}: question {name} has no tests and is not manual")
-    return QuestionInfo(name, points, manual, first_cell.get("id"), cell_text_hash(first_cell.source))
+        points = parse_test_file(tests[question.name], f"{question.name}.py").max_points
+    return QuestionInfo(question.name, points, question.manual, first_cell.get("id") if first_cell else None,
+                        cell_text_hash(first_cell.source) if first_cell else None)

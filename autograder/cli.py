@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="make the student notebook and the autograder from solutions/NAME")
     build.add_argument("name")
+    build.add_argument("--otter-args", default="", metavar="ARGS",
+                       help="options for `otter assign`, as one string (e.g. \"--no-pdfs --no-run-tests\")")
     build.set_defaults(run=_build)
 
     grade = commands.add_parser("grade", help="grade submissions: notebooks, folders or zips")
@@ -181,7 +184,11 @@ def _build(args) -> int:
     from autograder.build import build_assignment
 
     assignment = find_assignment(args.name, args.root)
-    manifest = build_assignment(assignment)
+    try:
+        otter_args = shlex.split(args.otter_args)
+    except ValueError as error:
+        raise AssignmentError(f"--otter-args {args.otter_args!r} is not a valid command line ({error})") from None
+    manifest = build_assignment(assignment, otter_args, warn=lambda message: out.print(f"warning: {message}"))
     auto = sum(q.points for q in manifest.autograded)
     out.print(f"built {manifest.name} (version {manifest.version}): {len(manifest.questions)} questions, "
               f"{auto:g} autograded points")

@@ -178,6 +178,7 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
     bridge.time_left = time_left
     try:
         plan = plan_run(notebook, manifest.questions)
+        reseed = reseed_code(manifest)
         if not plan.steps:
             result.raise_status("ok", "the notebook has no code cells")
         errors = 0
@@ -189,6 +190,8 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
                                                f"before {where}")
                 break
             progress(f"running cell {step.cell_number}" + (f" of {step.question}" if step.question else ""))
+            if reseed and not step.source.startswith("%%"):
+                kernel.execute(reseed, timeout=min(options.cell_timeout_s, remaining), store_history=False)
             run = kernel.execute(step.source, timeout=min(options.cell_timeout_s, remaining))
             if run.output_truncated:
                 result.raise_status("output-limit", f"{where} printed more than "
@@ -229,6 +232,16 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
         if partial is not None:
             graded[partial.name] = partial
         _kernel_stopped(result, prepared, options, "while the grader was checking answers")
+
+
+def reseed_code(manifest: Manifest) -> str:
+    """What runs before each cell when the assignment asks for Otter's per-cell seeding (`generate: seed`):
+    NumPy's and Python's global generators reseeded, or the seed variable set, as ``otter run`` does."""
+    if manifest.seed is None:
+        return ""
+    if manifest.seed_variable and manifest.seed_variable.isidentifier():
+        return f"{manifest.seed_variable} = {int(manifest.seed)}"
+    return f"__import__('numpy').random.seed({int(manifest.seed)}); __import__('random').seed({int(manifest.seed)})"
 
 
 def _overloaded(result: SubmissionResult, what: str) -> None:
