@@ -176,6 +176,7 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
         return options.notebook_timeout_s - (kernel.own_seconds - set_up)
 
     bridge.time_left = time_left
+    plan = None
     try:
         plan = plan_run(notebook, manifest.questions)
         reseed = reseed_code(manifest)
@@ -232,6 +233,9 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
         if partial is not None:
             graded[partial.name] = partial
         _kernel_stopped(result, prepared, options, "while the grader was checking answers")
+    finally:
+        for name, question in graded.items():
+            question.located = plan.located.get(name, "") if plan is not None else ""
 
 
 def reseed_code(manifest: Manifest) -> str:

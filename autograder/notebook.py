@@ -43,6 +43,10 @@ class Step:
 class Plan:
     steps: list[Step]
     at_end: list[str]  # questions whose cells could not be found: checked after the last cell
+    located: dict[str, str] = field(default_factory=dict)  # how each question's first cell was found
+
+
+FOUND_BY_ID, FOUND_BY_TEXT, NOT_FOUND = "by its cell id", "by its text (no matching cell id)", "not found"
 
 
 def read_submission(data: bytes) -> nbformat.NotebookNode:
@@ -88,12 +92,18 @@ def plan_run(notebook: nbformat.NotebookNode, questions: list[QuestionInfo]) -> 
     """
     cells = notebook.cells
     starts: dict[str, int] = {}
+    located: dict[str, str] = {}
     for question in questions:
-        for index, cell in enumerate(cells):
-            if (question.first_cell_id and cell.get("id") == question.first_cell_id) or \
-                    (question.first_cell_hash and cell_text_hash(cell.source) == question.first_cell_hash):
-                starts[question.name] = index
-                break
+        by_id = [i for i, cell in enumerate(cells) if question.first_cell_id and cell.get("id") ==
+                 question.first_cell_id]
+        by_text = [i for i, cell in enumerate(cells) if question.first_cell_hash and
+                   cell_text_hash(cell.source) == question.first_cell_hash]
+        if by_id:
+            starts[question.name], located[question.name] = by_id[0], FOUND_BY_ID
+        elif by_text:
+            starts[question.name], located[question.name] = by_text[0], FOUND_BY_TEXT
+        else:
+            located[question.name] = NOT_FOUND
 
     steps = [Step(index + 1, runnable_source(cell.source), None) for index, cell in enumerate(cells)
              if cell.cell_type == "code"]
@@ -118,4 +128,6 @@ def plan_run(notebook: nbformat.NotebookNode, questions: list[QuestionInfo]) -> 
             at_end.append(question.name)
         else:
             before[-1].check_after.append(question.name)
-    return Plan(steps, at_end)
+    for name in at_end:
+        located[name] += "; checked after the last cell"
+    return Plan(steps, at_end, located)

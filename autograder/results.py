@@ -33,6 +33,7 @@ class QuestionResult:
     tests: list[TestOutcome] = field(default_factory=list)
     note: str = ""  # why the question could not be graded normally, if it could not
     artifacts: dict[str, dict] = field(default_factory=dict)  # name -> codec-encoded array, for feedback pages
+    located: str = ""  # how the question's cells were found in the notebook (notebook.plan_run), for the tutor
 
 
 @dataclass

@@ -170,3 +170,46 @@ def test_otter_run_of_the_zip_gives_the_grades_autograder_grade_gives(temperatur
     scores = {test["name"]: test["score"] for test in json.loads((out / "results.json").read_text())["tests"]
               if "score" in test}
     assert scores == pytest.approx(TEMPERATURE[notebook]["points"])
+
+
+SEEDED = [
+    RAW("# ASSIGNMENT CONFIG\nexport_cell: false\ngenerate:\n  seed: 42\ntests:\n  ok_format: false"),
+    CODE("import numpy as np\nburn = np.random.rand(5)"),
+    RAW("# BEGIN QUESTION\nname: q1"), MD("**Question 1.** Draw `x`."),
+    RAW("# BEGIN SOLUTION"), CODE("x = np.random.rand() # SOLUTION"), RAW("# END SOLUTION"),
+    RAW("# BEGIN TESTS"), CODE("def test_x(x):\n    assert abs(x - 0.3745401188473625) < 1e-12"), RAW("# END TESTS"),
+    RAW("# END QUESTION"),
+    RAW("# BEGIN QUESTION\nname: q2"), MD("**Question 2.** Set `y` (this reuses `x`)."),
+    RAW("# BEGIN SOLUTION"), CODE("x = -1\ny = 3 # SOLUTION"), RAW("# END SOLUTION"),
+    RAW("# BEGIN TESTS"), CODE("def test_y(y):\n    assert y == 3"), RAW("# END TESTS"), RAW("# END QUESTION"),
+]
+
+
+def _grade(assignment, data: bytes):
+    return grade_submission(assignment, load_manifest(assignment), Submission("s", "seeded.ipynb", data),
+                            GradingOptions(cell_timeout_s=30, sandbox="none"))
+
+
+def test_generate_seed_reseeds_before_every_cell_as_otter_run_does(tmp_path):
+    """x is NumPy's first draw after seed 42 only if the grader reseeds before x's own cell, as Otter does."""
+    assignment = _master(tmp_path, SEEDED, name="seeded")
+    build_assignment(assignment, ["--no-run-tests"])
+    assert load_manifest(assignment).seed == 42
+    result = _grade(assignment, (assignment.dist_dir / "solution.ipynb").read_bytes())
+    assert {q.name: q.points for q in result.questions} == {"q1": 1.0, "q2": 1.0}, result
+    assert result.questions[0].located == "by its cell id"
+
+
+def test_without_cell_ids_a_questions_tests_still_run_right_after_it(tmp_path):
+    """A notebook saved without ids (nbformat 4.4): q1 is found by its text and checked before q2's cell sets x
+    to -1 (checked at the end it would fail); the result says which rule applied."""
+    assignment = _master(tmp_path, SEEDED, name="seeded")
+    build_assignment(assignment, ["--no-run-tests"])
+    notebook = nbformat.read(assignment.dist_dir / "solution.ipynb", as_version=4)
+    notebook.nbformat_minor = 4
+    for cell in notebook.cells:
+        cell.pop("id", None)
+    result = _grade(assignment, json.dumps(notebook).encode())
+    assert {q.name: q.points for q in result.questions} == {"q1": 1.0, "q2": 1.0}, result
+    assert [q.located for q in result.questions] == [
+        "by its text (no matching cell id)", "by its text (no matching cell id); checked after the last cell"]
