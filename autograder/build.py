@@ -32,6 +32,9 @@ def build_assignment(assignment: Assignment, otter_args: Sequence[str] = (),
     question, a question whose first cell Otter does not keep)."""
     warn = warn or (lambda message: None)
     master = read_master(assignment.master)
+    for key, why in UNSUPPORTED_CONFIG.items():
+        if master.config.get(key):
+            warn(f"the ASSIGNMENT CONFIG's `{key}:` is ignored here: {why}")
     with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
         source, out = Path(tmp) / "source", Path(tmp) / "out"
         shutil.copytree(assignment.master_dir, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -103,6 +106,14 @@ def _zip_tests(archive: Path) -> tuple[dict[str, str], dict]:
         except TestFileError as error:
             raise AssignmentError(f"Otter wrote a test file this grader cannot read: {error}") from None
     return tests, config if isinstance(config, dict) else {}
+
+
+# Otter config keys whose effect happens in Otter's own grading run, which this grader replaces.
+UNSUPPORTED_CONFIG = {
+    "student_files": "submissions are notebooks alone, so a test that imports a student's own file fails; ask "
+                     "students to put that code in the notebook (Otter's zip still collects them on Gradescope)",
+    "plugins": "Otter plugins run inside Otter's grading, not in this grader's checker",
+}
 
 
 PRELOADABLE = ("numpy", "pandas", "keras", "tensorflow", "torch", "jax")

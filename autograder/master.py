@@ -57,6 +57,10 @@ def read_master(path: Path) -> Master:
     if not isinstance(kernelspec, dict) or not kernelspec.get("language", kernelspec.get("name")):
         raise AssignmentError(f"{path}: the notebook's metadata names no kernel (`kernelspec`), which otter assign "
                               "needs; open it in Jupyter, choose the Python 3 kernel and save it")
+    language = str(kernelspec.get("language") or notebook.metadata.get("language_info", {}).get("name", "python"))
+    if language.lower() != "python":
+        raise AssignmentError(f"{path}: the notebook's kernel is {language}; this grader runs Python notebooks and "
+                              "Python tests only (grade R assignments with Otter itself)")
     master = Master(notebook, copy.deepcopy(notebook))
     cells: list[nbformat.NotebookNode] = []
     open_blocks: list[tuple[str, int]] = []  # (block kind, cell number)
