@@ -90,6 +90,7 @@ class Manifest:
     preload: list[str] = field(default_factory=lambda: ["numpy"])  # imported before the first cell
     seed: int | None = None  # Otter's `generate: seed` / `seed: autograder_value`: reseed before every cell
     seed_variable: str | None = None  # `seed: variable`: set this variable to the seed before every cell instead
+    otter_args: list[str] = field(default_factory=list)  # `build --otter-args`, used again when grade rebuilds
 
     @property
     def autograded(self) -> list[QuestionInfo]:
@@ -98,7 +99,8 @@ class Manifest:
     def to_json(self) -> dict:
         return {"schema": MANIFEST_SCHEMA, "name": self.name, "version": self.version,
                 "questions": [asdict(q) for q in self.questions], "support_files": self.support_files,
-                "preload": self.preload, "seed": self.seed, "seed_variable": self.seed_variable}
+                "preload": self.preload, "seed": self.seed, "seed_variable": self.seed_variable,
+                "otter_args": self.otter_args}
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
@@ -106,7 +108,16 @@ class Manifest:
             raise AssignmentError("dist/ was built by another version of autograder; run `autograder build` again")
         return cls(data["name"], data["version"], [QuestionInfo(**q) for q in data["questions"]],
                    list(data["support_files"]), list(data.get("preload", ["numpy"])), data.get("seed"),
-                   data.get("seed_variable"))
+                   data.get("seed_variable"), list(data.get("otter_args", [])))
+
+
+def previous_otter_args(assignment: Assignment) -> list[str]:
+    """The ``--otter-args`` of the last build, current or stale (so ``grade`` rebuilds as the tutor built)."""
+    try:
+        args = json.loads(assignment.manifest_path.read_text()).get("otter_args", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [str(arg) for arg in args] if isinstance(args, list) else []
 
 
 def load_manifest(assignment: Assignment) -> Manifest | None:

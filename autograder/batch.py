@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder.assignment import Assignment, AssignmentError, load_manifest
+from autograder.assignment import Assignment, AssignmentError, load_manifest, previous_otter_args
 from autograder.checker import load_tests
 from autograder.gradebook import Gradebook
 from autograder.grading import GradingOptions, grading_failed
@@ -25,7 +25,7 @@ def ensure_built(assignment: Assignment, say: Callable[[str], None] = lambda _: 
         from autograder.build import build_assignment  # imports the build's dependencies only when needed
 
         say(f"building {assignment.name} (dist/ is missing or older than solutions/)")
-        manifest = build_assignment(assignment)
+        manifest = build_assignment(assignment, previous_otter_args(assignment), warn=say)
     return manifest
 
 

@@ -85,7 +85,7 @@ def build_assignment(assignment: Assignment, otter_args: Sequence[str] = (),
     seed = otter_config.get("seed")
     manifest = Manifest(assignment.name, assignment.source_version(), questions, support,
                         _libraries(master.notebook), seed=seed if isinstance(seed, int) else None,
-                        seed_variable=otter_config.get("seed_variable") or None)
+                        seed_variable=otter_config.get("seed_variable") or None, otter_args=list(otter_args))
     rubric = find_rubric(assignment.root, assignment.name)
     if rubric is not None:
         check_rubric(rubric, manifest)  # points in rubrics/NAME.yml must match the tests' points

@@ -256,3 +256,16 @@ def test_the_zip_alone_makes_an_environment_where_otter_run_grades_like_autograd
         if scores != pytest.approx(expected[notebook]["points"]):
             differ[notebook] = (scores, expected[notebook]["points"])
     assert not differ
+
+
+def test_grade_rebuilds_a_stale_build_with_the_tutors_otter_args(tmp_path):
+    """demo.ipynb builds only with --no-run-tests (its own doctests fail under numpy 2): `grade` rebuilding it
+    after an edit must pass the same options."""
+    from autograder.batch import ensure_built
+
+    shutil.copytree(OTTER / "demo", tmp_path / "solutions" / "demo", ignore=shutil.ignore_patterns(*NOT_SOURCES))
+    assignment = find_assignment("demo", tmp_path)
+    build_assignment(assignment, ["--no-pdfs", "--no-run-tests"])
+    (assignment.master_dir / "requirements.txt").write_text("tqdm\nrich\n")  # an edit: the build is stale
+    assert load_manifest(assignment) is None
+    assert ensure_built(assignment).otter_args == ["--no-pdfs", "--no-run-tests"]
