@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, required=True, help="folder for results/ and gradebook.csv")
     _grading_arguments(grade)
     grade.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
+    grade.add_argument("--profile", action="store_true",
+                       help="print where the time went (kernel, cells, tests, waiting, overhead) for this run")
     grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="grade on a Dask cluster instead of this machine")
     grade.add_argument("--gpus", metavar="0,1|all",
@@ -241,9 +243,23 @@ def _grade(args) -> int:
         console.print(f"{len(skipped)} submission(s) were already graded and were not run again "
                       "(--regrade runs them)")
     out.print(_table(results, [q.name for q in manifest.autograded]))
+    if args.profile:
+        out.print(_profile_table([r for r in results if r.student not in set(skipped)]))
     out.print(f"graded at the {scale} scale; results: {args.out / 'results'}   gradebook: "
               f"{args.out / 'gradebook.csv'} (record: {args.out / 'gradebook.sqlite'})")
     return 0
+
+
+def _profile_table(results) -> Table:
+    from autograder.profile import summary
+
+    graded = [r.profile for r in results if r.profile]
+    table = Table(title=f"where the time went: {len(graded)} submission(s) graded in this run (autograder.profile)")
+    for column in ("phase", "median", "max"):
+        table.add_column(column, justify="left" if column == "phase" else "right")
+    for row in summary(graded):
+        table.add_row(*row)
+    return table
 
 
 def _grading_options(args, scale: str, needs_gpu: bool = False):

@@ -17,6 +17,7 @@ from autograder.job import trusted_values
 from autograder.kernel import KernelLimits
 from autograder.kernel_pool import KernelBudget, WarmKernels, keras_backend, prepare_kernel
 from autograder.notebook import InvalidNotebook, plan_run, read_submission
+from autograder.profile import Profile
 from autograder.results import QuestionResult, SubmissionResult
 from autograder.sandbox import DEFAULT as DEFAULT_SANDBOX
 from autograder.sandbox.limits import ResourceLimits
@@ -151,22 +152,28 @@ def _grade_once(assignment: Assignment, manifest: Manifest, submission: Submissi
 
     graded: dict[str, QuestionResult] = {}
     progress("starting the kernel")
+    profile = Profile()
     prepared = kernels.take() if kernels is not None else prepare_kernel(assignment, manifest, options)
+    profile.kernel(time.monotonic() - started, prepared.timings, warm=kernels is not None)
     try:
         if prepared.problem:
             result.raise_status("kernel-died", prepared.problem)
         else:
             prepared.add_notebook(f"{manifest.name}.ipynb", submission.data)
-            _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded, progress)
+            _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded, progress, profile)
     finally:
+        closing = time.monotonic()
         prepared.close()
+        profile.closed(time.monotonic() - closing)
     result.questions = [graded.get(q.name) or failed_question(tests[q.name], _why_not_graded(result))
                         for q in manifest.autograded]
     result.seconds = round(time.monotonic() - started, 3)
+    result.profile = profile.to_json(result.seconds)
     return result
 
 
-def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded, progress) -> None:
+def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result, graded, progress,
+                  profile: Profile) -> None:
     """The notebook's limit, like a cell's, counts the kernel's own time (``KernelSession.execute``): its cells' and
     the tests' calls into it, not the time it waited for a core on a busy machine."""
     kernel, bridge = prepared.kernel, prepared.bridge
@@ -192,8 +199,10 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
                 break
             progress(f"running cell {step.cell_number}" + (f" of {step.question}" if step.question else ""))
             if reseed and not step.source.startswith("%%"):
-                kernel.execute(reseed, timeout=min(options.cell_timeout_s, remaining), store_history=False)
+                profile.grader_run(kernel.execute(reseed, timeout=min(options.cell_timeout_s, remaining),
+                                                  store_history=False))
             run = kernel.execute(step.source, timeout=min(options.cell_timeout_s, remaining))
+            profile.cell(step.cell_number, run)
             if run.output_truncated:
                 result.raise_status("output-limit", f"{where} printed more than "
                                                     f"{options.output_bytes_per_cell:,} bytes")
@@ -219,13 +228,13 @@ def _run_notebook(tests, trusted, manifest, notebook, prepared, options, result,
                 return
             for question in step.check_after:
                 progress(f"checking {question}")
-                graded[question] = _check(tests[question], bridge, trusted[question])
+                graded[question] = _check(tests[question], bridge, trusted[question], profile)
             if bridge.overloaded:
                 return _overloaded(result, "a test's call into the notebook could not finish")
         for question in plan.at_end + [q for q, r in graded.items() if missing_names(r)]:
             if kernel.alive():
                 progress(f"checking {question}")
-                graded[question] = _check(tests[question], bridge, trusted[question])
+                graded[question] = _check(tests[question], bridge, trusted[question], profile)
         if bridge.overloaded:
             _overloaded(result, "a test's call into the notebook could not finish")
     except KernelDied as died:
@@ -278,8 +287,12 @@ def grading_failed(batch, submission: Submission, error: BaseException) -> Submi
     return result
 
 
-def _check(test_file, bridge: Bridge, trusted: dict) -> QuestionResult:
-    result = run_question(test_file, bridge, trusted)
+def _check(test_file, bridge: Bridge, trusted: dict, profile: Profile) -> QuestionResult:
+    before, started = replace(bridge.stats), time.monotonic()
+    try:
+        result = run_question(test_file, bridge, trusted)
+    finally:
+        profile.check(test_file.name, time.monotonic() - started, bridge.stats.since(before))
     if not bridge.kernel.alive():
         raise KernelDied(result)
     return result

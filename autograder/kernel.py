@@ -351,6 +351,28 @@ def _thread_waits(pid: int) -> dict[int, int]:
     return waits
 
 
+IDLE_NICENESS = 19
+
+
+def set_niceness(pid: int, value: int) -> bool:
+    """Give every thread of ``pid`` and its descendants the scheduler niceness ``value``; False where that is not
+    allowed (raising a priority back needs root) or the processes are gone."""
+    done = True
+    for process in _process_tree(pid):
+        try:
+            threads = [int(tid) for tid in os.listdir(f"/proc/{process}/task")]
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                os.setpriority(os.PRIO_PROCESS, thread, value)
+            except ProcessLookupError:
+                continue
+            except OSError:
+                done = False
+    return done
+
+
 def _process_tree(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):

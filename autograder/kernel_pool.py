@@ -11,13 +11,14 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignment import Assignment, Manifest
 from autograder.bridge import Bridge
 from autograder.datasets import kernel_needs
-from autograder.kernel import KernelSession, KernelStartError
+from autograder.kernel import IDLE_NICENESS, KernelSession, KernelStartError, set_niceness
 from autograder.kernel_setup import setup_code
 from autograder.sandbox import KernelPlace, make_sandbox
 from autograder.sandbox.cgroup import remove_stale_cgroups
@@ -35,6 +36,7 @@ class PreparedKernel:
     bridge: Bridge
     problem: str = ""  # why the kernel is not usable, if it is not
     sandbox: object = field(default=None, repr=False)
+    timings: dict = field(default_factory=dict)  # seconds: "start" (the process), "setup" (agent, imports, seeds)
 
     def add_notebook(self, file_name: str, data: bytes) -> None:
         path = self.place.work / file_name
@@ -60,7 +62,10 @@ def kernel_sandbox(options):
                         keras_backend=keras_backend(options), image=options.image, environment=environment, data=data)
 
 
-def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> PreparedKernel:
+def prepare_kernel(assignment: Assignment, manifest: Manifest, options, idle: bool = False) -> PreparedKernel:
+    """A started kernel with the agent installed and the assignment's libraries imported. ``idle``: it starts at
+    the lowest CPU priority (a warm kernel prepared while another grades), so it only uses a core nobody needs;
+    ``WarmKernels.take`` gives it normal priority back."""
     folder = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     place = KernelPlace(folder / "work", folder / "conn")
     place.work.mkdir()
@@ -71,25 +76,40 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options) -> Prepa
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(assignment.public_dir / relative, target)
     sandbox = kernel_sandbox(options)
+    preexec = sandbox.preexec()
+    if idle:
+        preexec = _at_idle_priority(preexec)
     kernel = KernelSession(lambda argv: sandbox.command(argv, place), place.work, place.connection,
-                           sandbox.environment(place), preexec=sandbox.preexec(),
+                           sandbox.environment(place), preexec=preexec,
                            prepare=lambda: sandbox.prepare(place), cpu_seconds=sandbox.cpu_seconds)
     kernel.limits.output_bytes_per_cell = options.output_bytes_per_cell
     kernel.limits.bridge_bytes_per_call = options.bridge_bytes_per_call
     prepared = PreparedKernel(folder, place, kernel, Bridge(kernel, call_timeout=options.call_timeout_s),
                               sandbox=sandbox)
+    started = time.monotonic()
     try:
         kernel.start()
     except KernelStartError as error:
         prepared.problem = f"the kernel did not start: {error}"
         return prepared
+    prepared.timings["start"] = time.monotonic() - started
     setup = setup_code(options.seed, options.output_bytes_per_cell, tuple(manifest.preload))
     for code in (prepared.bridge.install_code(), setup):
         run = kernel.execute(code, timeout=SETUP_TIMEOUT_S, store_history=False)
         if run.status != "ok":
             prepared.problem = f"the grader could not set up the kernel: {run.error_name} {run.error_value}"
             break
+    prepared.timings["setup"] = time.monotonic() - started - prepared.timings["start"]
     return prepared
+
+
+def _at_idle_priority(preexec):
+    def setup() -> None:
+        os.nice(IDLE_NICENESS)
+        if preexec is not None:
+            preexec()
+
+    return setup
 
 
 def remove_stale_workdirs() -> None:
@@ -133,7 +153,7 @@ class WarmKernels:
             return
 
         def work() -> None:
-            self._next = prepare_kernel(*self._args)
+            self._next = prepare_kernel(*self._args, idle=True)
 
         self._thread = threading.Thread(target=work, name="warm-kernel", daemon=True)
         self._thread.start()
@@ -143,6 +163,8 @@ class WarmKernels:
             return prepare_kernel(*self._args)
         self._thread.join()
         kernel, self._next = self._next, None
+        if kernel.kernel.process is not None and not set_niceness(kernel.kernel.process.pid, 0):
+            kernel.timings["niceness"] = IDLE_NICENESS  # not root: it grades at idle priority, as all warm ones do
         self._start_next()
         return kernel
 

@@ -54,6 +54,7 @@ class SubmissionResult:
     submitted_at: float | None = None  # from the LMS export, when it says (for late penalties)
     display_name: str = ""
     grader_failed: bool = False  # the grader itself failed, not the notebook: never reused, graded again next run
+    profile: dict = field(default_factory=dict)  # where the seconds went (autograder.profile), plain numbers
 
     @property
     def total(self) -> float:

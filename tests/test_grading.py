@@ -1,8 +1,11 @@
 """Grading one submission end to end on the tiny "mini" assignment: scores, timing, faults, cheats."""
 
+import json
+
 import pytest
 
 from autograder.grading import GradingOptions, grade_submission
+from autograder.results import SubmissionResult
 from tests.conftest import MINI_GOOD, as_submission, mini_notebook
 
 WRONG = {"def double": "def double(x):\n    return x + x + 1",
@@ -114,3 +117,43 @@ def test_the_sandbox_hides_hidden_tests_and_solutions_from_the_kernel(mini, mini
     notebook = mini_notebook(mini_course, dict(MINI_GOOD, **{"def double": search}))
     result = grade(mini, notebook, sandbox="bubblewrap")
     assert points(result)["q1"] == 2, result.questions[0]
+
+
+def test_each_result_records_where_its_seconds_went(mini, mini_course):
+    """The profile: every cell (wall and own seconds), every question's tests (round trips, bytes, seconds in the
+    kernel and in the checker), and an overhead that is the rest of the submission's time."""
+    notebook = mini_notebook(mini_course)
+    result = grade(mini, notebook)
+    profile = result.profile
+    assert [number for number, _, _ in profile["cells"]] == [
+        index + 1 for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    assert set(profile["questions"]) == {"q1", "q2"}
+    for question in profile["questions"].values():
+        assert question["round_trips"] > 0 and question["bytes"] > 0
+        assert question["s"] >= question["kernel_s"] >= question["kernel_own_s"] - 0.01 >= -0.01
+    assert profile["total_s"] == pytest.approx(result.seconds, abs=0.01)
+    work = profile["cells_own_s"] + profile["tests_kernel_own_s"] + profile["tests_checker_s"]
+    assert profile["overhead_s"] == pytest.approx(profile["total_s"] - work, abs=0.01)
+    assert profile["kernel_start_s"] > 0 and not profile["kernel_warm"]
+    assert SubmissionResult.from_json(json.loads(json.dumps(result.to_json()))).profile == profile
+
+
+def test_a_warm_kernel_is_prepared_at_idle_priority_and_grades_at_normal_priority(mini):
+    """Warming the next kernel (its start and imports) only uses a core nobody else needs."""
+    import os
+
+    from autograder.kernel import IDLE_NICENESS
+    from autograder.kernel_pool import KernelBudget, WarmKernels
+
+    assignment, manifest = mini
+    kernels = WarmKernels(assignment, manifest, GradingOptions(sandbox="none"), KernelBudget(2))
+    try:
+        taken = kernels.take()
+        assert os.getpriority(os.PRIO_PROCESS, taken.kernel.process.pid) == (0 if os.geteuid() == 0 else
+                                                                              IDLE_NICENESS)
+        kernels._thread.join()
+        warming = kernels._next
+        assert os.getpriority(os.PRIO_PROCESS, warming.kernel.process.pid) == IDLE_NICENESS
+        taken.close()
+    finally:
+        kernels.close()

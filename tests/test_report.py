@@ -7,6 +7,7 @@ import csv
 import datetime
 import json
 import sqlite3
+import statistics
 import subprocess
 from pathlib import Path
 
@@ -82,6 +83,8 @@ def _result(student: str) -> SubmissionResult:
                                                sum(t.max_points for t in outcomes), outcomes))
     if student == "dave":
         result.raise_status("timeout", "q2: a cell ran longer than 20 s and was interrupted")
+    result.profile = {"total_s": 10.0 + len(student), "overhead_s": 1.0, "overhead_share": 1.0 / (10 + len(student)),
+                      "cells_s": 6.0, "tests_s": 3.0, "round_trips": 40}
     return result
 
 
@@ -279,6 +282,10 @@ def test_the_dashboard_lists_students_plots_and_what_needs_attention(report):
     assert "timeout" in attention and "a cell ran longer than 20 s" in attention  # dave
     assert "invalid-notebook" in attention and "no score yet for q4" in attention  # eve
     assert "alice" not in attention
+    time_went = index.split("Where grading's time went")[1].split("</table>")[0]
+    totals = sorted(10.0 + len(s) for s in PASSED if s != EVIL)  # the profiles _result gives, EVIL's has none
+    assert f"<td>total</td><td>{statistics.median(totals):.2f} s</td><td>{max(totals):.2f} s</td>" in time_went
+    assert "<td>  round trips</td><td>40</td><td>40</td>" in time_went
     for link in ("grades.csv", "questions.csv", "lms/canvas.csv", "lms/moodle.csv", "lms/gradescope.csv",
                  "students/alice.html", f"students/{student_file_name(EVIL)}.html"):
         assert f"href='{link}'" in index, link

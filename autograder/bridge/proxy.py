@@ -10,6 +10,7 @@ import builtins
 import itertools
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -153,6 +154,27 @@ def type_name(value: Any) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
+@dataclass
+class BridgeStats:
+    """Round trips to the kernel, the bytes they moved (request and answers), their wall-clock seconds and the
+    kernel's own seconds in them (wall less waiting for a core)."""
+
+    round_trips: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    own_seconds: float = 0.0
+
+    def add(self, size: int, seconds: float, own_seconds: float) -> None:
+        self.round_trips += 1
+        self.bytes += size
+        self.seconds += seconds
+        self.own_seconds += own_seconds
+
+    def since(self, earlier: BridgeStats) -> BridgeStats:
+        return BridgeStats(self.round_trips - earlier.round_trips, self.bytes - earlier.bytes,
+                           self.seconds - earlier.seconds, self.own_seconds - earlier.own_seconds)
+
+
 class Bridge:
     """Sends requests to the kernel's agent and turns the answers into values and proxies."""
 
@@ -161,6 +183,7 @@ class Bridge:
         self.call_timeout = call_timeout
         self.time_left = None  # the notebook's own time left (a function, set by the grader), None: no cap
         self.overloaded = False  # a call ended because the machine was too busy (see GraderOverloaded)
+        self.stats = BridgeStats()  # every request so far, for the submission's profile
 
     def install_code(self) -> str:
         """Code that installs the agent in a fresh kernel (run before any student cell)."""
@@ -239,6 +262,8 @@ class Bridge:
         code = f"__import__('_autograder_agent').dispatch({codec.dumps(message)!r})"
         timeout = self._timeout()
         run = self.kernel.execute(code, timeout=timeout, store_history=False, bridge_answers=True)
+        self.stats.add(len(code) + sum(len(payload) for payload in run.bridge_payloads), run.seconds,
+                       run.own_seconds)
         if run.status == "timeout":
             raise BridgeTimeout(f"your code did not finish within {timeout:.0f} s")
         if run.status == "overloaded":

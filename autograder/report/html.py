@@ -137,6 +137,7 @@ def dashboard(rubric: Rubric, grades: pd.DataFrame, questions: pd.DataFrame, sub
     parts += ["<h2>Students</h2>", "<p class='muted'>Click a column to sort by it.</p>",
               _students_table(grades, rubric, people, pages),
               "<h2>Questions</h2>", _questions_table(questions),
+              _time_table(submissions),
               "<h2>Files</h2><ul>" + "".join(f"<li><a href='{escape(quote(link))}'>{escape(label)}</a></li>"
                                             for label, link in files.items()) + "</ul>"]
     return _page(f"{rubric.title}: grading report", "\n".join(parts), script=SORT_SCRIPT)
@@ -180,6 +181,20 @@ def _students_table(grades: pd.DataFrame, rubric: Rubric, people: dict[str, Grad
         rows.append(f"<tr data-student='{escape(row['student'])}'>{''.join(cells)}</tr>")
     return (f"<table class='sortable' id='students'><thead><tr>{header}</tr></thead><tbody>\n"
             + "\n".join(rows) + "\n</tbody></table>")
+
+
+def _time_table(submissions: list[GradedSubmission]) -> str:
+    """Where grading's time went, over the submissions whose results carry a profile (autograder.profile)."""
+    from autograder.profile import summary
+
+    rows = summary(s.result.profile for s in submissions)
+    if not rows:
+        return ""
+    body = "".join(f"<tr><td>{escape(label)}</td><td>{escape(median)}</td><td>{escape(most)}</td></tr>"
+                   for label, median, most in rows)
+    return ("<h2>Where grading's time went</h2><p class='muted'>Per submission; overhead is everything but the "
+            "cells' and the tests' own compute.</p><table><thead><tr><th>phase</th><th>median</th><th>max</th>"
+            f"</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _questions_table(questions: pd.DataFrame) -> str:
