@@ -26,7 +26,7 @@ class Profile:
 
     def kernel(self, seconds: float, timings: dict, warm: bool) -> None:
         self.data.update(kernel_s=seconds, kernel_warm=warm, kernel_start_s=timings.get("start", 0.0),
-                         kernel_setup_s=timings.get("setup", 0.0))
+                         kernel_setup_s=timings.get("setup", 0.0), niceness=timings.get("niceness", 0))
 
     def cell(self, number: int, run) -> None:
         self.data["cells"].append([number, round(run.seconds, 4), round(run.own_seconds, 4)])
