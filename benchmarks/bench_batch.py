@@ -110,7 +110,7 @@ def bench_workers(args) -> list[str]:
     return header(f"Batch of {args.submissions} {args.assignment} submissions: workers and warm kernels",
                   f"python benchmarks/bench_batch.py workers {args.assignment} --submissions {args.submissions} "
                   f"--runs {args.runs}{chosen}") + [
-        "| configuration | median s | submissions/min | vs 1 cold | peak MiB per kernel |",
+        "| configuration | median s | submissions/min | vs the first row | peak MiB per kernel |",
         "|---|---:|---:|---:|---:|", *rows]
 
 
