@@ -51,7 +51,7 @@ def build_assignment(assignment: Assignment, otter_args: Sequence[str] = (),
         zips = sorted((out / "autograder").glob("*.zip"))
         if len(zips) != 1:
             raise AssignmentError("otter assign made no autograder zip; set `generate: true` in the assignment config")
-        tests, otter_config = _zip_tests(zips[0])
+        tests, points, otter_config = _zip_tests(zips[0])
         code = [cell.source for cell in master.notebook.cells if cell.cell_type == "code"] + list(tests.values())
         complete_zip(zips[0], code, warn, pin_python="python_version" not in master.config)
         questions = []
@@ -61,7 +61,7 @@ def build_assignment(assignment: Assignment, otter_args: Sequence[str] = (),
                 warn(f"question {question.name}: Otter's student notebook has none of its cells; its tests run "
                      "after the notebook's last cell")
             if question.manual or question.name in tests:
-                questions.append(_question(question, tests, first))
+                questions.append(_question(question, points, first))
             else:
                 warn(f"question {question.name} (cell {question.cell}) is neither manual nor tested: it is worth "
                      "0 points, as in Otter; add tests or `manual: true` to grade it")
@@ -93,19 +93,20 @@ def build_assignment(assignment: Assignment, otter_args: Sequence[str] = (),
     return manifest
 
 
-def _zip_tests(archive: Path) -> tuple[dict[str, str], dict]:
+def _zip_tests(archive: Path) -> tuple[dict[str, str], dict[str, float], dict]:
     """The tests Otter's autograder runs (its zip's tests/, whether they came from files or the notebook's
-    metadata, exception-based or OK-format) and its otter_config.json."""
+    metadata, exception-based or OK-format), each question's points by them, and its otter_config.json."""
     with zipfile.ZipFile(archive) as bundle:
         tests = {PurePosixPath(name).stem: bundle.read(name).decode("utf-8") for name in bundle.namelist()
                  if PurePosixPath(name).parent == PurePosixPath("tests") and name.endswith(".py")}
         config = json.loads(bundle.read("otter_config.json")) if "otter_config.json" in bundle.namelist() else {}
+    points = {}
     for name, text in tests.items():
         try:
-            parse_test_file(text, f"tests/{name}.py")
+            points[name] = parse_test_file(text, f"tests/{name}.py").max_points
         except TestFileError as error:
             raise AssignmentError(f"Otter wrote a test file this grader cannot read: {error}") from None
-    return tests, config if isinstance(config, dict) else {}
+    return tests, points, config if isinstance(config, dict) else {}
 
 
 # Otter config keys whose effect happens in Otter's own grading run, which this grader replaces.
@@ -142,10 +143,7 @@ def _stable_cell_ids(student: nbformat.NotebookNode, master: nbformat.NotebookNo
             cell["id"] = hashlib.sha256(seed).hexdigest()[:8]
 
 
-def _question(question: MasterQuestion, tests: dict[str, str], first_cell) -> QuestionInfo:
-    if question.manual:
-        points = question.points
-    else:
-        points = parse_test_file(tests[question.name], f"{question.name}.py").max_points
-    return QuestionInfo(question.name, points, question.manual, first_cell.get("id") if first_cell else None,
+def _question(question: MasterQuestion, points: dict[str, float], first_cell) -> QuestionInfo:
+    worth = question.points if question.manual else points[question.name]
+    return QuestionInfo(question.name, worth, question.manual, first_cell.get("id") if first_cell else None,
                         cell_text_hash(first_cell.source) if first_cell else None)

@@ -93,11 +93,11 @@ def plan_run(notebook: nbformat.NotebookNode, questions: list[QuestionInfo]) -> 
     cells = notebook.cells
     starts: dict[str, int] = {}
     located: dict[str, str] = {}
+    ids = [cell.get("id") for cell in cells]
+    hashes = [cell_text_hash(cell.source) for cell in cells]
     for question in questions:
-        by_id = [i for i, cell in enumerate(cells) if question.first_cell_id and cell.get("id") ==
-                 question.first_cell_id]
-        by_text = [i for i, cell in enumerate(cells) if question.first_cell_hash and
-                   cell_text_hash(cell.source) == question.first_cell_hash]
+        by_id = [i for i, cell_id in enumerate(ids) if question.first_cell_id and cell_id == question.first_cell_id]
+        by_text = [i for i, text in enumerate(hashes) if question.first_cell_hash and text == question.first_cell_hash]
         if by_id:
             starts[question.name], located[question.name] = by_id[0], FOUND_BY_ID
         elif by_text:

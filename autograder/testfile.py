@@ -10,7 +10,6 @@ worth the same here as in Otter's own autograder.
 from __future__ import annotations
 
 import ast
-import pprint
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -88,11 +87,6 @@ def parse_test_file(source: str, label: str = "<test file>") -> TestFile:
     except (ValueError, TypeError) as error:
         raise TestFileError(f"{label}: {error}") from None
     return TestFile(name, cases, bool(namespace.get("all_or_nothing", False)))
-
-
-def ok_test_source(spec: dict) -> str:
-    """An OK-format test (a dict, as Otter keeps it in a notebook's metadata) as the Python file Otter would write."""
-    return f"OK_FORMAT = True\n\ntest = {pprint.pformat(spec, sort_dicts=False, width=110)}\n"
 
 
 def parse_ok_test(spec: dict, label: str = "<test file>") -> TestFile:

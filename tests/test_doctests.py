@@ -4,7 +4,7 @@ import pandas  # noqa: F401 - the checker trusts the pandas it has imported itse
 import pytest
 
 from autograder.checker import _trust_imported_modules, run_question
-from autograder.testfile import ok_test_source, parse_ok_test, parse_test_file
+from autograder.testfile import parse_ok_test, parse_test_file
 
 
 def ok_test(*cases, points=None, all_or_nothing=False):
@@ -75,6 +75,6 @@ def test_all_or_nothing_and_point_lists_follow_otter():
     test = ok_test((">>> 1\n1", False), (">>> 2\n2", True), points=[1, 3], all_or_nothing=True)
     assert [case.points for case in test.cases] == [1, 3] and test.all_or_nothing
     assert [case.hidden for case in test.cases] == [False, True]
-    again = parse_test_file(ok_test_source({"name": "q1", "points": 2, "suites": [{"cases": [
-        {"code": ">>> 1\n1"}], "type": "doctest"}]}))
+    again = parse_test_file("OK_FORMAT = True\n\ntest = {'name': 'q1', 'points': 2, 'suites': [{'cases': [\n"
+                            "    {'code': '>>> 1\\n1'}], 'type': 'doctest'}]}\n")  # as Otter writes tests/q1.py
     assert again.name == "q1" and again.cases[0].hidden and again.max_points == 2  # hidden unless said otherwise
