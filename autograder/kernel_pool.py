@@ -19,7 +19,7 @@ from autograder.assignment import Assignment, Manifest
 from autograder.bridge import Bridge
 from autograder.datasets import kernel_needs
 from autograder.kernel import IDLE_NICENESS, KernelSession, KernelStartError, set_niceness
-from autograder.kernel_setup import setup_code
+from autograder.kernel_setup import preload_code, setup_code
 from autograder.sandbox import KernelPlace, make_sandbox
 from autograder.sandbox.cgroup import remove_stale_cgroups
 from autograder.sandbox.limits import limit_folder_size, release_folder
@@ -36,7 +36,8 @@ class PreparedKernel:
     bridge: Bridge
     problem: str = ""  # why the kernel is not usable, if it is not
     sandbox: object = field(default=None, repr=False)
-    timings: dict = field(default_factory=dict)  # seconds: "start" (the process), "setup" (agent, imports, seeds)
+    # seconds: "start" (the process), "setup" (agent, imports, seeds), "imports" (of which the assignment's libraries)
+    timings: dict = field(default_factory=dict)
 
     def add_notebook(self, file_name: str, data: bytes) -> None:
         path = self.place.work / file_name
@@ -93,9 +94,12 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options, idle: bo
         prepared.problem = f"the kernel did not start: {error}"
         return prepared
     prepared.timings["start"] = time.monotonic() - started
-    setup = setup_code(options.seed, options.output_bytes_per_cell, tuple(manifest.preload))
-    for code in (prepared.bridge.install_code(), setup):
+    steps = {"agent": prepared.bridge.install_code(), "imports": preload_code(tuple(manifest.preload)),
+             "seeds": setup_code(options.seed, options.output_bytes_per_cell)}
+    for step, code in steps.items():
         run = kernel.execute(code, timeout=SETUP_TIMEOUT_S, store_history=False)
+        if step == "imports":
+            prepared.timings["imports"] = run.seconds
         if run.status != "ok":
             prepared.problem = f"the grader could not set up the kernel: {run.error_name} {run.error_value}"
             break

@@ -1,6 +1,7 @@
 """Code run in every kernel before the first student cell. Sent as source (see ``setup_code``).
 
-- Preload: the assignment's libraries (numpy, keras...) are imported before the first cell.
+- Preload (``preload_code``, run before the rest): the assignment's libraries (numpy, keras...) are imported
+  before the first cell, timed apart since that is the notebook's own import, done ahead.
 - Seeds: Python's and NumPy's global generators and every preloaded framework, then any framework the
   notebook imports later as soon as it does (an import hook), with TensorFlow's op determinism and PyTorch's
   deterministic algorithms. Same submission, same seed, same machine: same grade.
@@ -11,7 +12,7 @@ cheap. The checker trusts none of it.
 """
 
 _SOURCE = r'''
-def _autograder_setup(seed, output_limit, preload):
+def _autograder_setup(seed, output_limit):
     import importlib
     import importlib.util
     import random
@@ -51,13 +52,8 @@ def _autograder_setup(seed, output_limit, preload):
 
     sys.meta_path.insert(0, SeedOnImport())
 
-    # The course's libraries are imported before the first cell (while the previous submission is still
-    # being graded, for a warm kernel); then everything is seeded, so a warm and a cold kernel start alike.
-    for name in preload:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+    # The course's libraries were imported just before (``preload_code``; while the previous submission was still
+    # being graded, for a warm kernel); now everything is seeded, so a warm and a cold kernel start alike.
     random.seed(seed)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(seed)
@@ -93,12 +89,30 @@ def _autograder_setup(seed, output_limit, preload):
     get_ipython().events.register("pre_execute", new_cell)
 
 
-_autograder_setup(SEED, OUTPUT_LIMIT, PRELOAD)
+_autograder_setup(SEED, OUTPUT_LIMIT)
 del _autograder_setup
 '''
 
+_PRELOAD = r'''
+def _autograder_preload(names):
+    import importlib
 
-def setup_code(seed: int, output_limit: int, preload: tuple[str, ...] = ("numpy",)) -> str:
-    names = [name for name in preload if name.isidentifier()]
-    return (_SOURCE.replace("SEED", str(int(seed))).replace("OUTPUT_LIMIT", str(int(output_limit)))
-            .replace("PRELOAD", repr(names)))
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the notebook's own import will say so, in its cell
+            pass
+
+
+_autograder_preload(PRELOAD)
+del _autograder_preload
+'''
+
+
+def preload_code(preload: tuple[str, ...] = ("numpy",)) -> str:
+    """Imports the assignment's libraries; run before ``setup_code``, which then seeds what they loaded."""
+    return _PRELOAD.replace("PRELOAD", repr([name for name in preload if name.isidentifier()]))
+
+
+def setup_code(seed: int, output_limit: int) -> str:
+    return _SOURCE.replace("SEED", str(int(seed))).replace("OUTPUT_LIMIT", str(int(output_limit)))

@@ -5,10 +5,12 @@ assignment's libraries), each cell (wall-clock and the kernel's own seconds, whi
 each question's tests (round trips to the kernel, bytes moved, seconds in the kernel and in the checker), the
 grader's own small runs in the kernel (per-cell reseeding), and closing the kernel.
 
-**Work** is what grading cannot avoid: the cells' own seconds, and the tests' own compute (the checker's seconds
-plus the kernel's own seconds answering them). **Overhead** is all the rest of the submission's wall-clock time:
-kernel start and set-up when they are not hidden by a warm kernel, waiting for a core, the latency of each round
-trip, reseeding, closing.
+**Work** is what grading cannot avoid: the cells' own seconds, the notebook's own imports when they were done ahead
+of its cells on the critical path (``kernel_imports_s``: the assignment's libraries, which the build found imported
+by the master notebook, so the cells would otherwise pay them; a warm kernel hides them), and the tests' own compute
+(the checker's seconds plus the kernel's own seconds answering them). **Overhead** is all the rest of the
+submission's wall-clock time: the kernel's start and the rest of its set-up when a warm kernel does not hide them,
+waiting for a core, the latency of each round trip, reseeding, closing.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ class Profile:
 
     def __init__(self) -> None:
         self.data: dict = {"kernel_s": 0.0, "kernel_warm": False, "kernel_start_s": 0.0, "kernel_setup_s": 0.0,
-                           "cells": [], "questions": {}, "grader_s": 0.0, "waited_s": 0.0, "close_s": 0.0}
+                           "kernel_imports_s": 0.0, "cells": [], "questions": {}, "grader_s": 0.0, "waited_s": 0.0,
+                           "close_s": 0.0}
 
     def kernel(self, seconds: float, timings: dict, warm: bool) -> None:
         self.data.update(kernel_s=seconds, kernel_warm=warm, kernel_start_s=timings.get("start", 0.0),
-                         kernel_setup_s=timings.get("setup", 0.0), niceness=timings.get("niceness", 0))
+                         kernel_setup_s=timings.get("setup", 0.0), kernel_imports_s=timings.get("imports", 0.0),
+                         niceness=timings.get("niceness", 0))
 
     def cell(self, number: int, run) -> None:
         self.data["cells"].append([number, round(run.seconds, 4), round(run.own_seconds, 4)])
@@ -61,7 +65,9 @@ class Profile:
         data["round_trips"] = sum(q["round_trips"] for q in questions.values())
         data["bytes"] = sum(q["bytes"] for q in questions.values())
         data["total_s"] = total
-        work = data["cells_own_s"] + data["tests_kernel_own_s"] + data["tests_checker_s"]
+        # Of the imports, only what the submission waited for: a warm kernel's were done beside another submission.
+        data["imports_waited_s"] = min(data["kernel_imports_s"], data["kernel_s"])
+        work = data["cells_own_s"] + data["imports_waited_s"] + data["tests_kernel_own_s"] + data["tests_checker_s"]
         data["overhead_s"] = max(0.0, total - work)
         data["overhead_share"] = data["overhead_s"] / total if total > 0 else 0.0
         return {key: round(value, 4) if isinstance(value, float) else value for key, value in data.items()}
@@ -69,7 +75,9 @@ class Profile:
 
 # The summary's rows: (label, key in a profile, unit)
 PHASES = [("kernel (waited for or started)", "kernel_s", "s"), ("  its start (process)", "kernel_start_s", "s"),
-          ("  its set-up (agent, imports)", "kernel_setup_s", "s"), ("cells", "cells_s", "s"),
+          ("  its set-up (agent, imports, seeds)", "kernel_setup_s", "s"),
+          ("    the notebook's imports, done ahead", "kernel_imports_s", "s"),
+          ("    of which waited for (work)", "imports_waited_s", "s"), ("cells", "cells_s", "s"),
           ("  of which the kernel's own", "cells_own_s", "s"), ("tests", "tests_s", "s"),
           ("  in the checker", "tests_checker_s", "s"), ("  kernel's own, answering", "tests_kernel_own_s", "s"),
           ("  round trips", "round_trips", ""), ("  bytes moved", "bytes", ""),

@@ -121,7 +121,8 @@ def test_the_sandbox_hides_hidden_tests_and_solutions_from_the_kernel(mini, mini
 
 def test_each_result_records_where_its_seconds_went(mini, mini_course):
     """The profile: every cell (wall and own seconds), every question's tests (round trips, bytes, seconds in the
-    kernel and in the checker), and an overhead that is the rest of the submission's time."""
+    kernel and in the checker), the notebook's imports done ahead (a cold kernel's count as work, since the cells
+    would pay them), and an overhead that is the rest of the submission's time."""
     notebook = mini_notebook(mini_course)
     result = grade(mini, notebook)
     profile = result.profile
@@ -132,7 +133,10 @@ def test_each_result_records_where_its_seconds_went(mini, mini_course):
         assert question["round_trips"] > 0 and question["bytes"] > 0
         assert question["s"] >= question["kernel_s"] >= question["kernel_own_s"] - 0.01 >= -0.01
     assert profile["total_s"] == pytest.approx(result.seconds, abs=0.01)
-    work = profile["cells_own_s"] + profile["tests_kernel_own_s"] + profile["tests_checker_s"]
+    assert 0 < profile["kernel_imports_s"] < profile["kernel_setup_s"]  # numpy, which the notebook imports
+    assert profile["imports_waited_s"] == profile["kernel_imports_s"]  # a cold kernel: all of it was waited for
+    work = (profile["cells_own_s"] + profile["imports_waited_s"] + profile["tests_kernel_own_s"]
+            + profile["tests_checker_s"])
     assert profile["overhead_s"] == pytest.approx(profile["total_s"] - work, abs=0.01)
     assert profile["kernel_start_s"] > 0 and not profile["kernel_warm"]
     assert SubmissionResult.from_json(json.loads(json.dumps(result.to_json()))).profile == profile

@@ -30,7 +30,6 @@ from pathlib import Path
 
 from autograder.assignment import Assignment, AssignmentError, UnknownStudent
 from autograder.bank import BankQuestion, load_question
-from autograder.bank.stats import record_statistics
 
 EXAM_SCHEMA = 1
 EXAM_FILE = "exam.json"
@@ -107,6 +106,8 @@ class Exam(Assignment):
         rows = [{"bank_id": q.bank_id, "points": q.points,
                  **questions.loc[q.name, ["students", "difficulty", "discrimination"]].to_dict()}
                 for q in self.questions if questions.loc[q.name, "students"] > 0]
+        from autograder.bank.stats import record_statistics  # pandas: only for the report, not for grading
+
         return record_statistics(Path(self.record["bank"]), self.name, self.record["date"], rows)
 
     def trusted_arguments(self, student: str, question: str) -> dict:
