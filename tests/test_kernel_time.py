@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 
 import nbformat
@@ -99,3 +100,43 @@ def test_the_notebook_limit_counts_the_kernels_own_time_too(mini, mini_course, t
                          GradingOptions(cell_timeout_s=4, notebook_timeout_s=5))[0]
     assert result.status == "ok" and result.total == 4, result.message
     assert result.seconds > 5, "the machine was not crowded enough to show anything"
+
+
+class _JoiningClient:
+    """A kernel client as a fresh kernel's looks: the iopub subscription is still joining when the first
+    kernel_info is answered (its idle status is lost), and iopub keeps bringing status messages of other requests."""
+
+    def __init__(self):
+        self.requests: list[str] = []
+
+    def kernel_info(self) -> str:
+        self.requests.append(f"info-{len(self.requests)}")
+        return self.requests[-1]
+
+    def get_shell_msg(self, timeout):
+        return {"parent_header": {"msg_id": self.requests[-1]}, "msg_type": "kernel_info_reply", "content": {}}
+
+    def get_iopub_msg(self, timeout):
+        time.sleep(0.001)
+        about = self.requests[-1] if len(self.requests) > 1 else "another request"
+        return {"parent_header": {"msg_id": about}, "msg_type": "status", "content": {"execution_state": "idle"}}
+
+
+class _Running:
+    pid = 0
+
+    def poll(self):
+        return None
+
+
+def test_a_kernel_is_ready_once_iopub_brings_its_answer_without_waiting_for_silence(tmp_path):
+    session = KernelSession(lambda argv: argv, tmp_path, tmp_path, {}, cpu_seconds=lambda: 0.0)
+    session.client, session.process = _JoiningClient(), _Running()
+    started = time.monotonic()
+    waiting = threading.Thread(target=session._wait_until_ready, daemon=True)
+    waiting.start()
+    waiting.join(timeout=10)
+    assert not waiting.is_alive(), "a chatty iopub kept the kernel from ever being ready"
+    assert time.monotonic() - started < 1.0
+    assert len(session.client.requests) == 2  # the lost status made it ask once more
+
