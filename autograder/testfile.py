@@ -36,6 +36,7 @@ class TestFile:
     name: str
     cases: list[TestCase]
     all_or_nothing: bool = False
+    imports: tuple[str, ...] = ()  # modules every run of its code imports (``checker.import_ahead``)
 
     @property
     def max_points(self) -> float:
@@ -86,7 +87,22 @@ def parse_test_file(source: str, label: str = "<test file>") -> TestFile:
         cases = resolve_points(namespace.get("points"), cases)
     except (ValueError, TypeError) as error:
         raise TestFileError(f"{label}: {error}") from None
-    return TestFile(name, cases, bool(namespace.get("all_or_nothing", False)))
+    return TestFile(name, cases, bool(namespace.get("all_or_nothing", False)), _unconditional_imports(tree))
+
+
+def _unconditional_imports(tree: ast.Module) -> tuple[str, ...]:
+    """The absolute modules a file imports in statements that always run: at its top level, or at the top level of
+    one of its functions (not under an ``if`` or a ``try``, which may mean the module is optional)."""
+    bodies = [tree.body] + [node.body for node in tree.body
+                            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    names = []
+    for body in bodies:
+        for node in body:
+            if isinstance(node, ast.Import):
+                names.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.append(node.module)
+    return tuple(dict.fromkeys(names))
 
 
 def parse_ok_test(spec: dict, label: str = "<test file>") -> TestFile:

@@ -2,13 +2,14 @@
 
 import json
 import sys
+import time
 
 import numpy as np
 import pytest
 
 from autograder import testfile
 from autograder.bridge import Proxy
-from autograder.checker import load_tests, run_question, trusted_modules
+from autograder.checker import LocalNames, load_tests, run_question, trusted_modules
 from autograder.gradebook import Gradebook, student_file_name
 from autograder.results import SubmissionResult
 from autograder.testfile import parse_test_file
@@ -131,3 +132,40 @@ def test_module_globals_are_our_own_modules_only_by_exact_name(kernel_bridge, tm
     for name in ("jd", "os", "fake"):  # not an exact name of the table: the student's module, by handle
         assert isinstance(seen[name], Proxy), name
     assert "numpy.never_imported" not in sys.modules
+
+
+def test_the_tests_imports_are_done_while_the_notebook_runs_not_in_the_first_check(tmp_path, monkeypatch):
+    """A module the tests import in every run (here one taking 1.5 s to import, as scipy.stats takes 0.7 s) is
+    imported in the background once the tests are loaded; a module under an ``if`` or ``try`` is not (it may be
+    optional), and one that cannot be imported is still reported by the test that imports it."""
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "slow_to_import.py").write_text("import time\ntime.sleep(1.5)\nVALUE = 3\n")
+    (modules / "optional_module.py").write_text("raise RuntimeError('imported although optional')\n")
+    monkeypatch.syspath_prepend(str(modules))
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "q1.py").write_text('''
+from otter.test_files import test_case
+name = "q1"
+
+@test_case(points=1)
+def test_uses_a_slow_module(answer):
+    from slow_to_import import VALUE
+    if answer < 0:
+        import optional_module
+    assert answer == VALUE
+
+@test_case(points=1)
+def test_imports_what_is_not_there(answer):
+    import no_such_module_anywhere
+''')
+    loaded = load_tests(tests, ["q1"])
+    assert loaded["q1"].imports == ("slow_to_import", "no_such_module_anywhere")
+    time.sleep(2.0)  # the kernel starts and runs the notebook meanwhile
+    started = time.monotonic()
+    result = run_question(loaded["q1"], LocalNames({"answer": 3}))
+    assert time.monotonic() - started < 0.5
+    assert [t.passed for t in result.tests] == [True, False]
+    assert "no_such_module_anywhere" in result.tests[1].message
+    assert "optional_module" not in sys.modules

@@ -24,6 +24,9 @@ from autograder.checks.digits import DigitsQuality, all_real_digits, digits_qual
 from autograder.checks.gan import DEPENDENCE_SAMPLES
 from autograder.testing import memo, record_artifact
 
+# What these checks import only when first used (``all_real_digits``), for ``checker.import_ahead`` to import first.
+IMPORT_AHEAD = ("sklearn.datasets",)
+
 # Question 4: the notebook's digits generator, judged by the classifier of autograder/checks/digits.py.
 DIGITS_SAMPLES = 1000
 DIGITS_LATENT_DIM = 16        # the notebook's
