@@ -214,7 +214,9 @@ class KernelSession:
         if not self.alive():
             return CellRun("died", 0.0, kernel_alive=False)
         clock = _RunClock(self._waits, self.process.pid, max(timeout, 0.0))
-        msg_id = self.client.execute(code, silent=False, store_history=store_history,
+        # A bridge request runs silently: no execute_input echo, no execution count, no displayhook and no
+        # pre/post_run_cell hooks of the student's (its answer is display data, which still comes).
+        msg_id = self.client.execute(code, silent=bridge_answers, store_history=store_history and not bridge_answers,
                                      allow_stdin=False, stop_on_error=False)
         run = CellRun("ok", 0.0)
         verdict = self._collect(msg_id, run, clock, bridge_answers)

@@ -168,3 +168,16 @@ def test_a_lying_agent_can_only_return_data(kernel_bridge):
         "a.dispatch = fake")
     with pytest.raises(BridgeError, match="malformed"):
         bridge.global_value("anything")
+
+
+def test_the_graders_calls_do_not_run_the_students_cell_hooks(kernel_bridge):
+    """A notebook that registers IPython cell hooks (here one that moves the answer after every cell run) cannot
+    make the grader's calls change its state: they run silently, without pre/post_run_cell hooks or an echo."""
+    bridge, run = kernel_bridge
+    run("answer = 3\nruns = []\n"
+        "def moved(*_):\n    global answer\n    runs.append(1)\n    answer += 1\n"
+        "get_ipython().events.register('pre_run_cell', moved)\n"
+        "get_ipython().events.register('post_run_cell', moved)\n")
+    first = bridge.global_value("answer")
+    assert [bridge.global_value("answer") for _ in range(3)] == [first] * 3
+    assert bridge.global_value("runs") == [1]  # only the hook's own cell's post_run_cell
