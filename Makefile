@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := demo-out
 
-.PHONY: demo serve-demo test test-docker test-corpora test-slow test-backends calibrate-gan calibrate-autoencoder install clean docker-image \
-	bench bench-single bench-batch bench-workers bench-scaling bench-dask bench-otter bench-fork bench-gpu
+.PHONY: demo serve-demo test test-docker test-corpora test-slow test-backends calibrate-gan calibrate-autoencoder calibrate-temperature install clean docker-image \
+	bench bench-single bench-profile bench-batch bench-workers bench-scaling bench-dask bench-otter bench-fork bench-gpu
 
 install: $(STAMP)
 
@@ -86,6 +86,9 @@ calibrate-gan: $(STAMP)
 # The autoencoder's bands: the reference over 3 seeds and every corpus notebook once, at SCALE (small or full;
 # full takes about 25 minutes on 2 cores). Numbers and their derivation: rubrics/autoencoder.yml.
 SCALE ?= small
+calibrate-temperature: $(STAMP)  # the chance that temperature's chi-square tests catch each plausible bug
+	$(BIN)/python tools/temperature_power.py
+
 calibrate-autoencoder: $(STAMP)
 	$(BIN)/python tools/calibrate_autoencoder.py --scale $(SCALE) --seeds 3
 	$(BIN)/python tools/calibrate_autoencoder.py --scale $(SCALE) --seeds 1 $(filter-out \
@@ -93,12 +96,16 @@ calibrate-autoencoder: $(STAMP)
 
 # Benchmarks (issue 6), one target per measurement; each appends its table to benchmarks/RESULTS.md.
 # `make bench` runs those of this machine (hours on 2 cores); bench-gpu needs a GPU.
-bench: bench-single bench-batch bench-fork
+bench: bench-single bench-profile bench-batch bench-fork
 
 bench-single: $(STAMP)  # (a) one submission: autograder grade vs plain nbclient vs otter run, per assignment
 	$(BIN)/python benchmarks/bench_single.py temperature --runs 5
 	$(BIN)/python benchmarks/bench_single.py autoencoder --runs 5
 	$(BIN)/python benchmarks/bench_single.py gan_debug --runs 5
+
+bench-profile: $(STAMP)  # where one submission's seconds go, per lab (cold), and in a class of 10 (warm kernels)
+	$(BIN)/python benchmarks/bench_profile.py temperature gan_debug autoencoder --runs 3
+	$(BIN)/python benchmarks/bench_profile.py temperature --class 10 --runs 3
 
 bench-batch: bench-workers bench-scaling bench-dask bench-otter  # everything benchmarks/bench_batch.py measures
 
