@@ -216,7 +216,7 @@ class KernelSession:
         clock = _RunClock(self._waits, self.process.pid, max(timeout, 0.0))
         # A bridge request runs silently: no execute_input echo, no execution count, no displayhook and no
         # pre/post_run_cell hooks of the student's (its answer is display data, which still comes).
-        msg_id = self.client.execute(code, silent=bridge_answers, store_history=store_history and not bridge_answers,
+        msg_id = self.client.execute(code, silent=bridge_answers, store_history=store_history,
                                      allow_stdin=False, stop_on_error=False)
         run = CellRun("ok", 0.0)
         verdict = self._collect(msg_id, run, clock, bridge_answers)

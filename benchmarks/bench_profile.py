@@ -32,13 +32,12 @@ LABS = ["temperature", "gan_debug", "autoencoder"]
 
 def profiles_of_one_run(name: str, class_size: int) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        reference = (ROOT / "examples" / name / "submissions" / "reference.ipynb").read_bytes()
         if class_size:
             submissions = make_class(name, class_size, Path(tmp) / "class")
             extra = ["--workers", "1"]
         else:
             submissions = Path(tmp) / "reference.ipynb"
-            submissions.write_bytes(reference)
+            submissions.write_bytes((ROOT / "examples" / name / "submissions" / "reference.ipynb").read_bytes())
             extra = []
         command = [sys.executable, "-c", "import sys; from autograder.cli import main; sys.exit(main())",
                    "--root", str(ROOT), "grade", name, str(submissions), "--out", str(Path(tmp) / "out"), "--regrade",

@@ -139,4 +139,3 @@ def test_a_kernel_is_ready_once_iopub_brings_its_answer_without_waiting_for_sile
     assert not waiting.is_alive(), "a chatty iopub kept the kernel from ever being ready"
     assert time.monotonic() - started < 1.0
     assert len(session.client.requests) == 2  # the lost status made it ask once more
-
