@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy
 
 from autograder.bridge import BridgeError, BridgeTimeout, KernelDied, MissingName, StudentCodeError, codec
+from autograder.processes import IDLE_NICENESS
 from autograder.results import QuestionResult, TestOutcome
 from autograder.testfile import TestCase, TestFile, read_test_file
 from autograder.testing import collecting_artifacts, stop_collecting
@@ -64,7 +65,7 @@ def import_ahead(modules: list[str]) -> None:
 
 def _import_all(modules: list[str]) -> None:
     try:  # this thread only (Linux): the imports take a core nobody else needs, never the kernel's
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), IDLE_NICENESS)
     except (AttributeError, OSError):
         pass
     for name in modules:

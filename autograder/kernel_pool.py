@@ -18,8 +18,9 @@ from pathlib import Path
 from autograder.assignment import Assignment, Manifest
 from autograder.bridge import Bridge
 from autograder.datasets import kernel_needs
-from autograder.kernel import IDLE_NICENESS, KernelSession, KernelStartError, set_niceness
+from autograder.kernel import KernelSession, KernelStartError
 from autograder.kernel_setup import preload_code, setup_code
+from autograder.processes import IDLE_NICENESS, set_niceness
 from autograder.sandbox import KernelPlace, make_sandbox
 from autograder.sandbox.cgroup import remove_stale_cgroups
 from autograder.sandbox.limits import limit_folder_size, release_folder

@@ -146,8 +146,8 @@ def test_a_warm_kernel_is_prepared_at_idle_priority_and_grades_at_normal_priorit
     """Warming the next kernel (its start and imports) only uses a core nobody else needs."""
     import os
 
-    from autograder.kernel import IDLE_NICENESS
     from autograder.kernel_pool import KernelBudget, WarmKernels
+    from autograder.processes import IDLE_NICENESS
 
     assignment, manifest = mini
     kernels = WarmKernels(assignment, manifest, GradingOptions(sandbox="none"), KernelBudget(2))
