@@ -20,7 +20,7 @@ from autograder.bridge import Bridge
 from autograder.datasets import kernel_needs
 from autograder.kernel import KernelSession, KernelStartError
 from autograder.kernel_setup import preload_code, setup_code
-from autograder.processes import IDLE_NICENESS, set_niceness
+from autograder.processes import IDLE_NICENESS, enter_idle_priority, set_normal_priority
 from autograder.sandbox import KernelPlace, make_sandbox
 from autograder.sandbox.cgroup import remove_stale_cgroups
 from autograder.sandbox.limits import limit_folder_size, release_folder
@@ -64,10 +64,11 @@ def kernel_sandbox(options):
                         keras_backend=keras_backend(options), image=options.image, environment=environment, data=data)
 
 
-def prepare_kernel(assignment: Assignment, manifest: Manifest, options, idle: bool = False) -> PreparedKernel:
+def prepare_kernel(assignment: Assignment, manifest: Manifest, options,
+                   idle: IdlePriority | None = None) -> PreparedKernel:
     """A started kernel with the agent installed and the assignment's libraries imported. ``idle``: it starts at
-    the lowest CPU priority (a warm kernel prepared while another grades), so it only uses a core nobody needs;
-    ``WarmKernels.take`` gives it normal priority back."""
+    the lowest CPU priority (a warm kernel prepared while another grades), so it only uses a core nobody needs,
+    until ``idle.lift`` (``WarmKernels.take``) gives it normal priority back."""
     folder = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     place = KernelPlace(folder / "work", folder / "conn")
     place.work.mkdir()
@@ -79,8 +80,8 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options, idle: bo
         shutil.copy(assignment.public_dir / relative, target)
     sandbox = kernel_sandbox(options)
     preexec = sandbox.preexec()
-    if idle:
-        preexec = _at_idle_priority(preexec)
+    if idle is not None:
+        preexec = idle.wrap(sandbox, preexec)
     kernel = KernelSession(lambda argv: sandbox.command(argv, place), place.work, place.connection,
                            sandbox.environment(place), preexec=preexec,
                            prepare=lambda: sandbox.prepare(place), cpu_seconds=sandbox.cpu_seconds)
@@ -95,6 +96,8 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options, idle: bo
         prepared.problem = f"the kernel did not start: {error}"
         return prepared
     prepared.timings["start"] = time.monotonic() - started
+    if idle is not None:
+        idle.started(kernel.process.pid)
     steps = {"agent": prepared.bridge.install_code(), "imports": preload_code(tuple(manifest.preload)),
              "seeds": setup_code(options.seed, options.output_bytes_per_cell)}
     for step, code in steps.items():
@@ -108,13 +111,50 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options, idle: bo
     return prepared
 
 
-def _at_idle_priority(preexec):
-    def setup() -> None:
-        os.nice(IDLE_NICENESS)
-        if preexec is not None:
-            preexec()
+class IdlePriority:
+    """A warm kernel's CPU priority while it is prepared: idle until ``lift``, which may come before it has started
+    (``take`` wants it now: it must not wait behind the other worker's kernel at idle priority) or after. Idle is
+    both its cgroup's share (``Sandbox.set_idle``: a cgroup competes with the others as a whole, whatever its
+    threads' niceness) and its threads' own priority (where there is no cgroup)."""
 
-    return setup
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle = True
+        self._sandbox = None
+        self._pid: int | None = None
+        self.lifted = True  # whether the kernel got normal priority back (False: not allowed, not root)
+
+    def wrap(self, sandbox, inner):
+        """The pre-exec of the kernel's process: at idle priority, in an idle cgroup, unless lifted already."""
+        with self._lock:
+            self._sandbox = sandbox
+            if not self._idle:
+                return inner
+            sandbox.set_idle(True)
+
+        def setup() -> None:
+            if self._idle:  # this process's copy of the flag, at the fork
+                enter_idle_priority()
+            if inner is not None:
+                inner()
+
+        return setup
+
+    def started(self, pid: int) -> None:
+        with self._lock:
+            self._pid = pid
+            if not self._idle:  # lifted while it was starting, so it may have forked at idle priority
+                self.lifted = set_normal_priority(pid)
+
+    def lift(self) -> None:
+        """Normal priority for the kernel's group and every thread it has (again after it is ready: a thread it
+        created while this ran may have been missed)."""
+        with self._lock:
+            self._idle = False
+            lifted = self._sandbox.set_idle(False) if self._sandbox is not None else True
+            if self._pid is not None:
+                lifted = set_normal_priority(self._pid) and lifted
+            self.lifted = lifted
 
 
 def remove_stale_workdirs() -> None:
@@ -157,8 +197,10 @@ class WarmKernels:
             self._thread = None
             return
 
+        priority = self._priority = IdlePriority()
+
         def work() -> None:
-            self._next = prepare_kernel(*self._args, idle=True)
+            self._next = prepare_kernel(*self._args, idle=priority)
 
         self._thread = threading.Thread(target=work, name="warm-kernel", daemon=True)
         self._thread.start()
@@ -166,9 +208,11 @@ class WarmKernels:
     def take(self) -> PreparedKernel:
         if self._thread is None:  # the budget ran out early (another worker took more): prepare one now
             return prepare_kernel(*self._args)
+        self._priority.lift()  # if it is not ready yet, the rest of its preparation is on the critical path
         self._thread.join()
+        self._priority.lift()
         kernel, self._next = self._next, None
-        if kernel.kernel.process is not None and not set_niceness(kernel.kernel.process.pid, 0):
+        if not self._priority.lifted:
             kernel.timings["niceness"] = IDLE_NICENESS  # not root: it grades at idle priority, as all warm ones do
         self._start_next()
         return kernel

@@ -69,6 +69,78 @@ def test_no_hierarchy_is_a_reason_not_a_crash(tmp_path):
         make_cgroup(MIB, 10, root=tmp_path)
 
 
+def test_an_idle_group_and_back_by_cpu_idle_else_by_the_smallest_weight(tmp_path):
+    """A warm kernel's group is idle while it is prepared: ``cpu.idle`` where the kernel has it (5.15+), else the
+    smallest weight (v2) or shares (v1); and back to the normal share once the kernel grades."""
+    group = make_cgroup(MIB, 10, root=v2_root(tmp_path))
+    folder = group.folders["cpu"]
+    assert group.set_idle(True) and (folder / "cpu.weight").read_text() == "1"
+    assert group.set_idle(False) and (folder / "cpu.weight").read_text() == "100"
+    (folder / "cpu.idle").write_text("0")
+    assert group.set_idle(True) and (folder / "cpu.idle").read_text() == "1"
+    assert (folder / "cpu.weight").read_text() == "100"  # cpu.idle alone says it
+    root = tmp_path / "v1"
+    for controller in ("memory", "pids", "cpu", "cpuacct"):
+        (root / controller).mkdir(parents=True)
+        (root / controller / "cgroup.procs").write_text("")
+    group = make_cgroup(MIB, 10, root=root)
+    assert group.set_idle(True) and (group.folders["cpu"] / "cpu.shares").read_text() == "2"
+    assert group.set_idle(False) and (group.folders["cpu"] / "cpu.shares").read_text() == "1024"
+    group.folders["cpu"].rename(tmp_path / "gone")
+    assert not group.set_idle(True)  # says so, never raises
+
+
+@needs_cgroups
+def test_an_idle_group_leaves_its_core_to_a_normal_one():
+    """What the idle share is for: a warm kernel busy importing on the core a grading kernel needs must give it the
+    whole core. Niceness 19 did not: a group competes with its peers as a whole, so at niceness 19 in its own group
+    it still took half the core (0.5 s of the grading burner's 1 s here)."""
+    core = min(os.sched_getaffinity(0))
+    groups = [make_cgroup(None, 16), make_cgroup(None, 16)]
+    warm, grading = groups
+    assert warm.set_idle(True)
+
+    def on_the_core(group):
+        return lambda: (os.sched_setaffinity(0, {core}), group.join())
+
+    burn = "import time\nstart = time.time()\nwhile time.time() - start < {}: pass\nprint(time.process_time())"
+    try:
+        busy = subprocess.Popen([sys.executable, "-c", burn.format(30)], preexec_fn=on_the_core(warm))
+        time.sleep(0.3)
+        done = subprocess.run([sys.executable, "-c", burn.format(1)], preexec_fn=on_the_core(grading),
+                              capture_output=True, text=True, check=True)
+        busy.kill()
+        busy.wait()
+        assert float(done.stdout) > 0.85  # its second of wall-clock time was nearly all its own
+    finally:
+        for group in groups:
+            group.remove()
+
+
+@needs_cgroups
+def test_a_warm_kernels_group_is_idle_until_it_is_taken(mini):
+    """In its cgroup a kernel competes with the others as a group, whatever its threads' niceness: the group of the
+    warm kernel being prepared has the idle share, the group of the kernel that grades the normal one."""
+    from autograder.grading import GradingOptions
+    from autograder.kernel_pool import KernelBudget, WarmKernels
+
+    def idle(prepared) -> bool:
+        folder = prepared.sandbox.cgroup.folders["cpu"]
+        name = next(name for name in ("cpu.idle", "cpu.weight", "cpu.shares") if (folder / name).exists())
+        return (folder / name).read_text().strip() == {"cpu.idle": "1", "cpu.weight": "1", "cpu.shares": "2"}[name]
+
+    assignment, manifest = mini
+    kernels = WarmKernels(assignment, manifest, GradingOptions(), KernelBudget(2))
+    taken = kernels.take()
+    try:
+        assert not idle(taken) and "niceness" not in taken.timings
+        kernels._thread.join()
+        assert idle(kernels._next)
+    finally:
+        taken.close()
+        kernels.close()
+
+
 @needs_cgroups
 def test_a_stale_group_of_a_killed_grader_is_removed_with_its_processes():
     """A grader killed with SIGKILL leaves its kernels' groups; the next grader removes them and what runs there."""

@@ -142,22 +142,73 @@ def test_each_result_records_where_its_seconds_went(mini, mini_course):
     assert SubmissionResult.from_json(json.loads(json.dumps(result.to_json()))).profile == profile
 
 
+def _priorities(pid: int) -> list[tuple[int, int]]:
+    """(scheduling class, niceness) of each thread of ``pid`` and its descendants."""
+    import os
+
+    from autograder.processes import process_tree
+
+    return [(os.sched_getscheduler(int(tid)), os.getpriority(os.PRIO_PROCESS, int(tid)))
+            for process in process_tree(pid) for tid in os.listdir(f"/proc/{process}/task")]
+
+
 def test_a_warm_kernel_is_prepared_at_idle_priority_and_grades_at_normal_priority(mini):
-    """Warming the next kernel (its start and imports) only uses a core nobody else needs."""
+    """Warming the next kernel (its start and imports) only uses a core nobody else needs: as root, in the idle
+    scheduling class, which a waking grading kernel preempts at once; every thread of the kernel it takes is
+    normal again."""
     import os
 
     from autograder.kernel_pool import KernelBudget, WarmKernels
     from autograder.processes import IDLE_NICENESS
 
     assignment, manifest = mini
+    root = os.geteuid() == 0
     kernels = WarmKernels(assignment, manifest, GradingOptions(sandbox="none"), KernelBudget(2))
+    taken = kernels.take()
     try:
-        taken = kernels.take()
-        assert os.getpriority(os.PRIO_PROCESS, taken.kernel.process.pid) == (0 if os.geteuid() == 0 else
-                                                                              IDLE_NICENESS)
+        assert set(_priorities(taken.kernel.process.pid)) == ({(os.SCHED_OTHER, 0)} if root else
+                                                              {(os.SCHED_OTHER, IDLE_NICENESS)})
+        assert taken.timings.get("niceness", 0) == (0 if root else IDLE_NICENESS)
         kernels._thread.join()
         warming = kernels._next
-        assert os.getpriority(os.PRIO_PROCESS, warming.kernel.process.pid) == IDLE_NICENESS
-        taken.close()
+        threads = _priorities(warming.kernel.process.pid)
+        assert len(threads) > 1  # ipykernel's own threads too, not only the one the pre-exec ran in
+        assert set(threads) == {(os.SCHED_IDLE if root else os.SCHED_OTHER, IDLE_NICENESS)}
     finally:
+        taken.close()
         kernels.close()
+
+
+def test_a_kernel_wanted_before_it_is_ready_is_lifted_at_once():
+    """A worker that takes its warm kernel while it is still starting must not wait for it behind the other
+    worker's grading at idle priority: lifting before the process starts keeps it normal, and lifting while it
+    runs raises every thread, those it started while idle included."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from autograder.kernel_pool import IdlePriority
+    from autograder.sandbox import make_sandbox
+
+    if os.geteuid() != 0:
+        pytest.skip("raising a priority back needs root")
+    code = "import threading, time; threading.Thread(target=time.sleep, args=(60,)).start(); time.sleep(60)"
+    early, late = IdlePriority(), IdlePriority()
+    early.lift()  # taken before its process exists
+    processes = [subprocess.Popen([sys.executable, "-c", code], preexec_fn=priority.wrap(make_sandbox("none"), None))
+                 for priority in (early, late)]
+    try:
+        for priority, process in zip((early, late), processes):
+            priority.started(process.pid)
+        deadline = time.monotonic() + 10
+        while len(_priorities(processes[1].pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(_priorities(processes[0].pid)) == {(os.SCHED_OTHER, 0)}
+        assert set(_priorities(processes[1].pid)) == {(os.SCHED_IDLE, 19)}
+        late.lift()
+        assert set(_priorities(processes[1].pid)) == {(os.SCHED_OTHER, 0)} and late.lifted
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()

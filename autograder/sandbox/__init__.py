@@ -65,6 +65,10 @@ class Sandbox(Protocol):
     def preexec(self) -> Callable[[], None] | None:
         """Run in the child before exec (resource limits), or None."""
 
+    def set_idle(self, idle: bool) -> bool:
+        """Give the kernel's whole group (its cgroup) the idle CPU share, or the normal one again; False where that
+        failed. A backend without a group of its own does nothing (the kernel's threads get idle priority anyway)."""
+
     def cpu_seconds(self) -> float | None:
         """CPU time of everything the kernel ran so far, where the backend counts it (None: it does not)."""
 
@@ -144,6 +148,9 @@ class NoSandbox:
 
     def preexec(self):
         return None
+
+    def set_idle(self, idle: bool) -> bool:
+        return True
 
     def cpu_seconds(self) -> float | None:
         return None

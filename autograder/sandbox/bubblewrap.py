@@ -106,6 +106,10 @@ class Bubblewrap:
 
         return child
 
+    def set_idle(self, idle: bool) -> bool:
+        """The kernel's cgroup gets the idle CPU share (a warm kernel being prepared) or the normal one."""
+        return self.cgroup.set_idle(idle) if self.cgroup is not None else True
+
     def cpu_seconds(self) -> float | None:
         return self.cgroup.cpu_seconds() if self.cgroup is not None else None
 

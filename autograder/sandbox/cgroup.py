@@ -51,6 +51,23 @@ class KernelCgroup:
         for folder in sorted(set(self.folders.values())):
             (folder / "cgroup.procs").write_text(pid)
 
+    def set_idle(self, idle: bool) -> bool:
+        """Give the group the idle CPU share (``cpu.idle``: its processes run only on a core no other group wants,
+        and a waking process of another group preempts them at once) or the normal one, equal with every kernel's.
+        Where the kernel lacks ``cpu.idle`` (before Linux 5.15), the smallest CPU weight instead. False where the
+        files cannot be written."""
+        folder = self.folders["cpu"]
+        try:
+            if (folder / "cpu.idle").exists():
+                (folder / "cpu.idle").write_text("1" if idle else "0")
+            elif self.version == 2:
+                (folder / "cpu.weight").write_text("1" if idle else "100")
+            else:
+                (folder / "cpu.shares").write_text("2" if idle else "1024")
+        except OSError:
+            return False
+        return True
+
     def cpu_seconds(self) -> float:
         """CPU time of every process the group ever held (user and system)."""
         try:

@@ -145,6 +145,9 @@ class Docker:
     def preexec(self):
         return None
 
+    def set_idle(self, idle: bool) -> bool:
+        return True  # the container's group belongs to the engine (and `docker update` would cost a process)
+
     def cpu_seconds(self) -> float | None:
         return None  # the container's cgroup belongs to the engine; the kernel's start is timed by the wall clock
 
