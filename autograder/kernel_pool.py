@@ -79,7 +79,7 @@ def prepare_kernel(assignment: Assignment, manifest: Manifest, options,
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(assignment.public_dir / relative, target)
     sandbox = kernel_sandbox(options)
-    preexec = sandbox.preexec()
+    preexec = sandbox.preexec()  # makes the kernel's cgroup, if it has one, which ``idle.wrap`` then makes idle
     if idle is not None:
         preexec = idle.wrap(sandbox, preexec)
     kernel = KernelSession(lambda argv: sandbox.command(argv, place), place.work, place.connection,

@@ -66,10 +66,10 @@ IDLE_NICENESS = 19
 
 def enter_idle_priority() -> None:
     """Make the calling process (a warm kernel's pre-exec) use only a core nobody else needs: niceness 19 and, where
-    the grader can undo it (root), the idle scheduling class (SCHED_IDLE), which a normal thread that wakes on its
-    core preempts at once. Under niceness 19 alone a waking grading kernel could wait a tick or more behind it. An
-    unprivileged grader cannot lift SCHED_IDLE again, and a kernel graded under it would starve behind any busy
-    program, so there it keeps niceness 19 only."""
+    the grader can undo it (root), the idle scheduling class (SCHED_IDLE). That is what protects where the kernel has
+    no cgroup; where it has one, the group's idle share does (``KernelCgroup.set_idle``). An unprivileged grader
+    cannot lift SCHED_IDLE again, and a kernel graded under it would starve behind any busy program, so there it
+    keeps niceness 19 only."""
     os.nice(IDLE_NICENESS)
     if os.geteuid() == 0:
         try:
